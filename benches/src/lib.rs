@@ -1,0 +1,1 @@
+//! Shared helpers for the criterion benches (placeholder; issue 5).

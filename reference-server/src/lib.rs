@@ -1,0 +1,1 @@
+//! Reference server (placeholder; issue 2 fills this in).
