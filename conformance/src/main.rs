@@ -1,1 +1,177 @@
-fn main() {}
+//! `jwt-conformance`: checks a JWT login API against SPEC.md.
+//!
+//! Exit codes: 0 the target conforms; 1 at least one MUST failed (or a SHOULD under
+//! --strict); 2 the run could not happen (bad arguments, unreachable target, failed login).
+
+mod bundled;
+mod cli;
+mod collector;
+mod features;
+mod preflight;
+mod runner;
+mod steps;
+mod world;
+
+use std::{process::ExitCode, sync::Arc};
+
+use clap::Parser as _;
+use conformance::{
+    http::Client,
+    known::KnownFailures,
+    profile::Profile,
+    report::{self, Report},
+    target::{Account, Target},
+};
+
+/// Why a run could not happen (exit code 2).
+#[derive(Debug)]
+struct Unusable(String);
+
+impl<E: std::fmt::Display> From<E> for Unusable {
+    fn from(e: E) -> Self {
+        Unusable(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("jwt-conformance: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli.run)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(Unusable(why)) => {
+            eprintln!("jwt-conformance: {why}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// One planned run: a target, and (for the bundled server) what keeps it alive.
+struct Plan {
+    target: Arc<Target>,
+    _server: Option<bundled::Server>,
+}
+
+async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
+    let features = features::load(args.features_dir.as_deref())?;
+    let known = match &args.known_failures {
+        Some(p) => KnownFailures::load(&p.to_string_lossy())?,
+        None => KnownFailures::default(),
+    };
+    let selection = runner::Selection {
+        tags: args
+            .tags
+            .as_deref()
+            .map(|t| {
+                t.parse()
+                    .map_err(|e| format!("--tags {t:?} is not a tag expression: {e}"))
+            })
+            .transpose()?,
+        name: args
+            .name
+            .as_deref()
+            .map(|n| regex::Regex::new(n).map_err(|e| format!("--name {n:?} is not a regex: {e}")))
+            .transpose()?,
+        concurrency: usize::from(args.concurrency),
+        progress: !args.quiet,
+    };
+    let client = Client::new(args.request_timeout)?;
+
+    let plans = match &args.base_url {
+        Some(url) => vec![remote_plan(&args, url, client).await?],
+        None => bundled::plans(&args, client).await?,
+    };
+
+    let mut reports: Vec<Report> = Vec::new();
+    for plan in plans {
+        let t = &plan.target;
+        if !args.quiet {
+            eprintln!(
+                "checking {} with profile {} ({} dialect)",
+                t.base_url, t.profile.name, t.profile.dialect
+            );
+        }
+        let report = runner::run(
+            plan.target.clone(),
+            features.clone(),
+            &selection,
+            &known,
+            args.strict,
+        )
+        .await?;
+        print!("{}", report.console(args.verbose));
+        if args.verbose {
+            for (s, v) in report.scenarios.iter().zip(&report.verdicts) {
+                println!("  {v:?}: {} › {}", s.feature, s.scenario);
+            }
+        }
+        reports.push(report);
+    }
+    if let Some(path) = &args.junit {
+        std::fs::write(path, report::junit(&reports))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(path, report::json(&reports))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if reports.len() > 1 {
+        let ok = reports.iter().filter(|r| r.conforms()).count();
+        println!("\n{ok} of {} runs conform.", reports.len());
+    }
+    Ok(reports.iter().all(Report::conforms))
+}
+
+/// A run against the URL the user gave.
+async fn remote_plan(args: &cli::RunArgs, url: &str, client: Client) -> Result<Plan, Unusable> {
+    let base_url = url.trim_end_matches('/').to_string();
+    let parsed = reqwest::Url::parse(&base_url)
+        .map_err(|e| format!("--base-url {url:?} is not a URL: {e}"))?;
+    if !["http", "https"].contains(&parsed.scheme()) {
+        return Err(Unusable(format!(
+            "--base-url {url:?} must be http:// or https://"
+        )));
+    }
+    let profile = Profile::load(args.profile.as_deref().unwrap_or("classic"))?;
+    let (Some(login), Some(password)) = (args.login.clone(), args.password.clone()) else {
+        return Err(Unusable(
+            "--login and --password (or LOGIN and PASSWORD) are needed: the suite logs in with an existing active account".into(),
+        ));
+    };
+    let account = Account { login, password };
+    let inactive = match (args.inactive_login.clone(), args.inactive_password.clone()) {
+        (Some(login), Some(password)) => Some(Account { login, password }),
+        (None, None) => None,
+        _ => {
+            return Err(Unusable(
+                "--inactive-login and --inactive-password go together".into(),
+            ));
+        }
+    };
+    let signing_key = args.signing_key.clone().map(String::into_bytes);
+    let target = Target {
+        redactor: Target::redactor_for(&account, inactive.as_ref(), signing_key.as_deref()),
+        base_url,
+        profile,
+        account,
+        inactive,
+        inactive_user_id: args.inactive_user_id.clone(),
+        signing_key,
+        max_wait: args.max_wait,
+        client,
+    };
+    preflight::check(&target).await.map_err(Unusable)?;
+    Ok(Plan {
+        target: Arc::new(target),
+        _server: None,
+    })
+}

@@ -1,0 +1,136 @@
+//! The command line. Every option has an environment variable of the same meaning, so a CI
+//! job can configure the suite either way; these names are a public interface.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser};
+
+/// Checks a JWT login API (DRF + simplejwt style) against SPEC.md and says where it differs.
+///
+/// Without --base-url it starts the bundled reference server in-process and checks that.
+#[derive(Debug, Parser)]
+#[command(name = "jwt-conformance", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// What to run.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of a conformance run.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Base URL of the API under test, e.g. http://127.0.0.1:8000 [default: the bundled reference server]
+    #[arg(long, env = "BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// `classic`, `v1`, or a TOML profile file [default: classic; both built-ins for the bundled server]
+    #[arg(long, env = "PROFILE", value_name = "classic|v1|PATH.toml")]
+    pub profile: Option<String>,
+
+    /// Login (username or email, as the profile's login field says) of an existing active account
+    #[arg(long, env = "LOGIN")]
+    pub login: Option<String>,
+
+    /// Password of that account
+    #[arg(long, env = "PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+
+    /// Login of an existing inactive account (for the inactive-user rows)
+    #[arg(long, env = "INACTIVE_LOGIN")]
+    pub inactive_login: Option<String>,
+
+    /// Password of the inactive account
+    #[arg(long, env = "INACTIVE_PASSWORD", hide_env_values = true)]
+    pub inactive_password: Option<String>,
+
+    /// The inactive account's user_id claim (for forging its tokens with --signing-key)
+    #[arg(long, env = "INACTIVE_USER_ID")]
+    pub inactive_user_id: Option<String>,
+
+    /// The server's HS256 signing key: enables the scenarios that forge tokens
+    #[arg(long, env = "SIGNING_KEY", hide_env_values = true)]
+    pub signing_key: Option<String>,
+
+    /// Longest wait for a token to expire; longer waits skip their scenario
+    #[arg(long, env = "MAX_WAIT", default_value = "15s", value_parser = duration)]
+    pub max_wait: std::time::Duration,
+
+    /// Cucumber tag expression selecting scenarios, e.g. '@must and not @waits'
+    #[arg(long, short = 't', env = "TAGS", value_name = "EXPR")]
+    pub tags: Option<String>,
+
+    /// Run only scenarios whose name matches this regex
+    #[arg(long, short = 'n', value_name = "REGEX")]
+    pub name: Option<String>,
+
+    /// Treat SHOULD failures as failures
+    #[arg(long, env = "STRICT")]
+    pub strict: bool,
+
+    /// TOML file of scenarios expected to fail, each with a reason
+    #[arg(long, env = "KNOWN_FAILURES", value_name = "FILE")]
+    pub known_failures: Option<PathBuf>,
+
+    /// Write a JUnit XML report
+    #[arg(long, env = "JUNIT_REPORT", value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write a JSON report
+    #[arg(long, env = "JSON_REPORT", value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Scenarios in flight at once
+    #[arg(long, env = "CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+
+    /// Longest wait for one response; longer counts as a hang
+    #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub request_timeout: std::time::Duration,
+
+    /// Read feature files from this directory instead of the built-in ones
+    #[arg(long, env = "FEATURES_DIR", value_name = "DIR")]
+    pub features_dir: Option<PathBuf>,
+
+    /// Show known failures in full and list every scenario's verdict
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+
+    /// No progress output on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+fn duration(s: &str) -> Result<std::time::Duration, String> {
+    conformance::profile::parse_duration(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_parse() {
+        let cli = Cli::try_parse_from([
+            "jwt-conformance",
+            "--base-url",
+            "http://127.0.0.1:8000",
+            "--profile",
+            "v1",
+            "--max-wait",
+            "1m",
+            "--tags",
+            "@must",
+        ])
+        .expect("parses");
+        assert_eq!(cli.run.max_wait, std::time::Duration::from_secs(60));
+        assert_eq!(cli.run.profile.as_deref(), Some("v1"));
+        assert!(Cli::try_parse_from(["jwt-conformance", "--max-wait", "soon"]).is_err());
+        assert!(Cli::try_parse_from(["jwt-conformance", "--concurrency", "0"]).is_err());
+    }
+}

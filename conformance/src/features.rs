@@ -1,0 +1,165 @@
+//! Where the Gherkin comes from: the feature files compiled into the binary (so an installed
+//! `jwt-conformance` needs no checkout), or a directory given with `--features-dir`.
+
+use std::{
+    path::{Path, PathBuf},
+    vec,
+};
+
+use cucumber::{
+    cli,
+    feature::Ext as _,
+    gherkin::{self, GherkinEnv},
+    parser,
+};
+use futures_util::stream;
+
+/// The repository's `features/`, in reading order.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "obtaining_tokens.feature",
+        include_str!("../../features/obtaining_tokens.feature"),
+    ),
+    (
+        "refreshing_tokens.feature",
+        include_str!("../../features/refreshing_tokens.feature"),
+    ),
+    (
+        "verifying_tokens.feature",
+        include_str!("../../features/verifying_tokens.feature"),
+    ),
+    (
+        "token_claims.feature",
+        include_str!("../../features/token_claims.feature"),
+    ),
+    (
+        "token_expiry.feature",
+        include_str!("../../features/token_expiry.feature"),
+    ),
+    (
+        "protected_endpoints.feature",
+        include_str!("../../features/protected_endpoints.feature"),
+    ),
+    (
+        "resources.feature",
+        include_str!("../../features/resources.feature"),
+    ),
+    (
+        "token_forgery.feature",
+        include_str!("../../features/token_forgery.feature"),
+    ),
+    (
+        "forged_claims.feature",
+        include_str!("../../features/forged_claims.feature"),
+    ),
+    (
+        "refresh_rotation.feature",
+        include_str!("../../features/refresh_rotation.feature"),
+    ),
+    (
+        "http_hygiene.feature",
+        include_str!("../../features/http_hygiene.feature"),
+    ),
+];
+
+/// Parses and expands the features: the embedded ones, or every `*.feature` in `dir`.
+pub fn load(dir: Option<&Path>) -> Result<Vec<gherkin::Feature>, String> {
+    let sources: Vec<(PathBuf, String)> = match dir {
+        None => EMBEDDED
+            .iter()
+            .map(|(name, text)| (Path::new("features").join(name), (*text).to_string()))
+            .collect(),
+        Some(dir) => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(|e| format!("cannot read the features directory {}: {e}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "feature"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(format!("no .feature files in {}", dir.display()));
+            }
+            files
+                .into_iter()
+                .map(|p| {
+                    std::fs::read_to_string(&p)
+                        .map(|t| (p.clone(), t))
+                        .map_err(|e| format!("cannot read {}: {e}", p.display()))
+                })
+                .collect::<Result<_, _>>()?
+        }
+    };
+    sources
+        .into_iter()
+        .map(|(path, text)| {
+            let mut f = gherkin::Feature::parse(&text, GherkinEnv::default())
+                .map_err(|e| format!("{}: cannot parse: {e}", path.display()))?;
+            f.path = Some(path.clone());
+            f.expand_examples()
+                .map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .collect()
+}
+
+/// A cucumber parser that hands over features parsed beforehand.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Preparsed;
+
+impl cucumber::Parser<Vec<gherkin::Feature>> for Preparsed {
+    type Cli = cli::Empty;
+    type Output = stream::Iter<vec::IntoIter<parser::Result<gherkin::Feature>>>;
+
+    fn parse(self, input: Vec<gherkin::Feature>, _: Self::Cli) -> Self::Output {
+        stream::iter(input.into_iter().map(Ok).collect::<Vec<_>>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_feature_file_is_embedded_and_parses() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../features");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .expect("features dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".feature"))
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = EMBEDDED.iter().map(|(n, _)| n.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded, "add new feature files to EMBEDDED");
+        let features = load(None).expect("embedded features parse");
+        assert_eq!(features.len(), EMBEDDED.len());
+        assert_eq!(
+            load(Some(&dir)).expect("directory parses").len(),
+            EMBEDDED.len()
+        );
+    }
+
+    #[test]
+    fn every_scenario_has_a_level_and_a_spec_section() {
+        for f in load(None).expect("parses") {
+            for s in &f.scenarios {
+                let tags: Vec<&String> = f.tags.iter().chain(&s.tags).collect();
+                let levels = tags
+                    .iter()
+                    .filter(|t| ["must", "should", "info"].contains(&t.as_str()))
+                    .count();
+                assert_eq!(
+                    levels, 1,
+                    "{}: {:?} needs exactly one of @must/@should/@info",
+                    f.name, s.name
+                );
+                assert!(
+                    tags.iter().any(|t| t.starts_with("spec-")),
+                    "{}: {:?} names no SPEC.md section",
+                    f.name,
+                    s.name
+                );
+            }
+        }
+    }
+}

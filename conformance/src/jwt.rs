@@ -1,0 +1,539 @@
+//! The suite's own, independent handling of JWS compact tokens: decoding without verification,
+//! HMAC signing, and the named derivations (`${access:alg-none}`, `${refresh:expired}`, ...) that
+//! the features use to build forged and mangled tokens.
+//!
+//! Deliberately written against RFC 7515/7519 with `hmac` + `sha2`, not with a JWT library, so
+//! that a bug shared with the server's library cannot hide.
+
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD as B64};
+use hmac::{Hmac, Mac};
+use serde_json::{Map, Value, json};
+
+/// A token split and decoded, without any verification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    /// The JOSE header.
+    pub header: Map<String, Value>,
+    /// The claims.
+    pub claims: Map<String, Value>,
+    /// The raw signature segment, as sent.
+    pub signature: String,
+}
+
+/// Why a string is not a decodable JWS.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// Not exactly three dot-separated segments.
+    #[error("a JWS in compact form has 3 segments, this has {0}")]
+    Segments(usize),
+    /// A segment is not base64url.
+    #[error("the {0} segment is not base64url")]
+    Base64(&'static str),
+    /// A segment does not hold a JSON object.
+    #[error("the {0} segment is not a JSON object")]
+    Json(&'static str),
+}
+
+/// Splits and decodes a compact JWS without checking its signature.
+pub fn decode(token: &str) -> Result<Decoded, DecodeError> {
+    let parts: Vec<&str> = token.split('.').collect();
+    let [h, p, s] = parts.as_slice() else {
+        return Err(DecodeError::Segments(parts.len()));
+    };
+    Ok(Decoded {
+        header: segment_object(h, "header")?,
+        claims: segment_object(p, "payload")?,
+        signature: (*s).to_string(),
+    })
+}
+
+fn segment_object(seg: &str, name: &'static str) -> Result<Map<String, Value>, DecodeError> {
+    let bytes = B64.decode(seg).map_err(|_| DecodeError::Base64(name))?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(DecodeError::Json(name)),
+    }
+}
+
+/// Whether a string has the shape of a compact JWS whose header and payload are JSON objects.
+pub fn looks_like_jwt(s: &str) -> bool {
+    decode(s).is_ok()
+}
+
+/// base64url without padding, as JWS uses.
+pub fn b64(bytes: &[u8]) -> String {
+    B64.encode(bytes)
+}
+
+/// HMAC algorithms the suite can sign with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hs {
+    /// HMAC-SHA256, the only one a conformant server accepts.
+    Hs256,
+    /// HMAC-SHA384.
+    Hs384,
+    /// HMAC-SHA512.
+    Hs512,
+}
+
+impl Hs {
+    fn name(self) -> &'static str {
+        match self {
+            Hs::Hs256 => "HS256",
+            Hs::Hs384 => "HS384",
+            Hs::Hs512 => "HS512",
+        }
+    }
+}
+
+/// The MAC of `input` under `key`.
+pub fn mac(alg: Hs, key: &[u8], input: &[u8]) -> Vec<u8> {
+    macro_rules! run {
+        ($d:ty) => {{
+            // HMAC accepts keys of any length, the empty key included.
+            let mut m = <Hmac<$d> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+            m.update(input);
+            m.finalize().into_bytes().to_vec()
+        }};
+    }
+    match alg {
+        Hs::Hs256 => run!(sha2::Sha256),
+        Hs::Hs384 => run!(sha2::Sha384),
+        Hs::Hs512 => run!(sha2::Sha512),
+    }
+}
+
+/// Encodes header and claims and signs them.
+pub fn sign(
+    alg: Hs,
+    header: &Map<String, Value>,
+    claims: &Map<String, Value>,
+    key: &[u8],
+) -> String {
+    let signing_input = format!("{}.{}", b64(&to_json(header)), b64(&to_json(claims)));
+    let sig = mac(alg, key, signing_input.as_bytes());
+    format!("{signing_input}.{}", b64(&sig))
+}
+
+/// A fresh HS256 token with simplejwt's header, for tests and properties.
+pub fn sign_hs256(claims: &Map<String, Value>, key: &[u8]) -> String {
+    sign(Hs::Hs256, &standard_header(Hs::Hs256), claims, key)
+}
+
+fn standard_header(alg: Hs) -> Map<String, Value> {
+    let mut h = Map::new();
+    h.insert("alg".into(), json!(alg.name()));
+    h.insert("typ".into(), json!("JWT"));
+    h
+}
+
+fn to_json(m: &Map<String, Value>) -> Vec<u8> {
+    serde_json::to_vec(m).unwrap_or_default()
+}
+
+/// What a derivation may need beyond the token itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Forge<'a> {
+    /// The server's signing key, when the user gave it.
+    pub key: Option<&'a [u8]>,
+    /// The server's clock now, in seconds since the epoch, as estimated from its own tokens.
+    pub server_now: i64,
+    /// The leeway the profile declares, in seconds.
+    pub leeway: i64,
+    /// The `user_id` of the inactive account, when the user gave it.
+    pub inactive_user_id: Option<&'a str>,
+}
+
+/// Why a derivation cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeriveError {
+    /// The derivation signs with the server's key, which was not given.
+    #[error("forging `{0}` needs the server's signing key (--signing-key)")]
+    NeedsKey(String),
+    /// The derivation names the inactive account, whose id was not given.
+    #[error("forging `{0}` needs the inactive account's user id (--inactive-user-id)")]
+    NeedsInactiveUser(String),
+    /// The derivation cannot apply to this token.
+    #[error("cannot derive `{0}`: {1}")]
+    NotApplicable(String, String),
+    /// No derivation has this name.
+    #[error("no token derivation is called `{0}`")]
+    Unknown(String),
+}
+
+/// Every derivation name, for documentation and the property tests.
+pub const DERIVATIONS: &[&str] = &[
+    "alg-none",
+    "alg-None",
+    "alg-NONE",
+    "alg-nOnE",
+    "alg-none-keep-signature",
+    "no-alg",
+    "no-signature",
+    "two-segments",
+    "truncated-signature",
+    "flipped-signature",
+    "tampered",
+    "tampered-exp",
+    "other-key",
+    "empty-key",
+    "garbage-header",
+    "garbage-payload",
+    "garbage-signature",
+    "extra-segment",
+    "non-json-payload",
+    "non-json-header",
+    "non-canonical-signature",
+    // These sign with the server's key.
+    "resigned",
+    "expired",
+    "nbf-future",
+    "iat-future",
+    "no-exp",
+    "no-jti",
+    "no-type",
+    "no-user",
+    "type-access",
+    "type-refresh",
+    "type-bogus",
+    "alg-HS384",
+    "alg-HS512",
+    "unknown-user",
+    "inactive-user",
+    "numeric-user-id",
+];
+
+/// A user id no deployment is expected to have.
+pub const UNKNOWN_USER_ID: i64 = 987_654_321;
+
+/// Builds the token named `name` from `token` (see [`DERIVATIONS`]).
+pub fn derive(token: &str, name: &str, forge: &Forge<'_>) -> Result<String, DeriveError> {
+    let not_applicable = |why: &str| DeriveError::NotApplicable(name.to_string(), why.to_string());
+    let d = decode(token).map_err(|e| not_applicable(&e.to_string()))?;
+    let mut segs = token.split('.');
+    let (h, p, s) = match (segs.next(), segs.next(), segs.next()) {
+        (Some(h), Some(p), Some(s)) => (h, p, s),
+        _ => return Err(not_applicable("not three segments")),
+    };
+    let with_alg = |alg: &str| {
+        let mut header = d.header.clone();
+        header.insert("alg".into(), json!(alg));
+        b64(&to_json(&header))
+    };
+    let claims_seg = |claims: &Map<String, Value>| b64(&to_json(claims));
+    let out = match name {
+        "alg-none" | "alg-None" | "alg-NONE" | "alg-nOnE" => {
+            format!("{}.{p}.", with_alg(&name[4..]))
+        }
+        "alg-none-keep-signature" => format!("{}.{p}.{s}", with_alg("none")),
+        "no-alg" => {
+            let mut header = d.header.clone();
+            header.remove("alg");
+            format!("{}.{p}.{s}", b64(&to_json(&header)))
+        }
+        "no-signature" => format!("{h}.{p}."),
+        "two-segments" => format!("{h}.{p}"),
+        "truncated-signature" => {
+            let keep = s.len().saturating_sub(4);
+            format!("{h}.{p}.{}", &s[..keep])
+        }
+        "flipped-signature" => {
+            let mut sig = B64
+                .decode(s)
+                .map_err(|_| not_applicable("signature is not base64url"))?;
+            let Some(first) = sig.first_mut() else {
+                return Err(not_applicable("empty signature"));
+            };
+            *first ^= 0x01;
+            format!("{h}.{p}.{}", b64(&sig))
+        }
+        "tampered" => {
+            let mut claims = d.claims.clone();
+            claims.insert("user_id".into(), other_user_id(claims.get("user_id")));
+            format!("{h}.{}.{s}", claims_seg(&claims))
+        }
+        "tampered-exp" => {
+            let mut claims = d.claims.clone();
+            let exp = claims
+                .get("exp")
+                .and_then(Value::as_i64)
+                .unwrap_or(forge.server_now);
+            claims.insert("exp".into(), json!(exp + 86_400));
+            format!("{h}.{}.{s}", claims_seg(&claims))
+        }
+        "other-key" => sign(
+            Hs::Hs256,
+            &d.header,
+            &d.claims,
+            b"not-the-server-key-but-a-well-formed-one",
+        ),
+        "empty-key" => sign(Hs::Hs256, &d.header, &d.claims, b""),
+        "garbage-header" => format!("garbage.{p}.{s}"),
+        "garbage-payload" => format!("{h}.garbage.{s}"),
+        "garbage-signature" => format!("{h}.{p}.garbage"),
+        "extra-segment" => format!("{h}.{p}.{s}.{s}"),
+        "non-json-payload" => format!("{h}.{}.{s}", b64(b"this is not json")),
+        "non-json-header" => format!("{}.{p}.{s}", b64(b"this is not json")),
+        "non-canonical-signature" => format!(
+            "{h}.{p}.{}",
+            non_canonical(s)
+                .ok_or_else(|| { not_applicable("the signature has no unused bits to change") })?
+        ),
+        _ => return derive_with_key(&d, name, forge),
+    };
+    Ok(out)
+}
+
+/// The derivations that re-sign changed claims with the server's key.
+fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String, DeriveError> {
+    if !DERIVATIONS.contains(&name) {
+        return Err(DeriveError::Unknown(name.to_string()));
+    }
+    let key = forge
+        .key
+        .ok_or_else(|| DeriveError::NeedsKey(name.to_string()))?;
+    let mut claims = d.claims.clone();
+    let mut alg = Hs::Hs256;
+    let lifetime = match (
+        claims.get("exp").and_then(Value::as_i64),
+        claims.get("iat").and_then(Value::as_i64),
+    ) {
+        (Some(exp), Some(iat)) if exp > iat => exp - iat,
+        _ => 300,
+    };
+    // Forged times are relative to the server's clock, so a skewed clock cannot make an
+    // "expired" token look fresh; "expired" lies 3 s beyond the declared leeway.
+    let now = forge.server_now;
+    match name {
+        "resigned" => {}
+        "expired" => {
+            let exp = now - forge.leeway - 3;
+            claims.insert("exp".into(), json!(exp));
+            claims.insert("iat".into(), json!(exp - lifetime));
+        }
+        "nbf-future" => {
+            claims.insert("nbf".into(), json!(now + forge.leeway + 60));
+        }
+        "iat-future" => {
+            let iat = now + forge.leeway + 60;
+            claims.insert("iat".into(), json!(iat));
+            claims.insert("exp".into(), json!(iat + lifetime));
+        }
+        "no-exp" => {
+            claims.remove("exp");
+        }
+        "no-jti" => {
+            claims.remove("jti");
+        }
+        "no-type" => {
+            claims.remove("token_type");
+        }
+        "no-user" => {
+            claims.remove("user_id");
+        }
+        "type-access" => {
+            claims.insert("token_type".into(), json!("access"));
+        }
+        "type-refresh" => {
+            claims.insert("token_type".into(), json!("refresh"));
+        }
+        "type-bogus" => {
+            claims.insert("token_type".into(), json!("bogus"));
+        }
+        "alg-HS384" => alg = Hs::Hs384,
+        "alg-HS512" => alg = Hs::Hs512,
+        "unknown-user" => {
+            let id = match claims.get("user_id") {
+                Some(Value::Number(_)) => json!(UNKNOWN_USER_ID),
+                _ => json!(UNKNOWN_USER_ID.to_string()),
+            };
+            claims.insert("user_id".into(), id);
+        }
+        "inactive-user" => {
+            let id = forge
+                .inactive_user_id
+                .ok_or_else(|| DeriveError::NeedsInactiveUser(name.to_string()))?;
+            let value = match (claims.get("user_id"), id.parse::<i64>()) {
+                (Some(Value::Number(_)), Ok(n)) => json!(n),
+                _ => json!(id),
+            };
+            claims.insert("user_id".into(), value);
+        }
+        "numeric-user-id" => {
+            let n = match claims.get("user_id") {
+                Some(Value::Number(n)) => n.as_i64(),
+                Some(Value::String(s)) => s.parse::<i64>().ok(),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                DeriveError::NotApplicable(name.to_string(), "user_id is not a number".to_string())
+            })?;
+            claims.insert("user_id".into(), json!(n));
+        }
+        _ => return Err(DeriveError::Unknown(name.to_string())),
+    }
+    let mut header = d.header.clone();
+    header.insert("alg".into(), json!(alg.name()));
+    Ok(sign(alg, &header, &claims, key))
+}
+
+/// A user id that differs from `current`, of the same JSON type.
+fn other_user_id(current: Option<&Value>) -> Value {
+    match current {
+        Some(Value::Number(n)) => json!(n.as_i64().unwrap_or(0) + 1_000_000),
+        Some(Value::String(s)) => match s.parse::<i64>() {
+            Ok(n) => json!((n + 1_000_000).to_string()),
+            Err(_) => json!(format!("{s}-someone-else")),
+        },
+        _ => json!(UNKNOWN_USER_ID.to_string()),
+    }
+}
+
+/// The same signature bytes with the unused low bits of the last base64url character changed
+/// (SPEC.md §2: implementation-defined, not a forgery).
+fn non_canonical(sig: &str) -> Option<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let unused_bits = match sig.len() % 4 {
+        2 => 4,
+        3 => 2,
+        _ => return None,
+    };
+    let last = *sig.as_bytes().last()?;
+    let idx = ALPHABET.iter().position(|&c| c == last)?;
+    let changed = ALPHABET[idx ^ ((1 << unused_bits) - 1)] as char;
+    let mut out = sig[..sig.len() - 1].to_string();
+    out.push(changed);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &[u8] = b"suite-test-key";
+
+    fn token() -> String {
+        let claims =
+            json!({"token_type": "access", "exp": 2000, "iat": 1700, "jti": "abc", "user_id": "1"});
+        let Value::Object(m) = claims else {
+            unreachable!()
+        };
+        sign_hs256(&m, KEY)
+    }
+
+    fn forge(key: Option<&[u8]>) -> Forge<'_> {
+        Forge {
+            key,
+            server_now: 1800,
+            leeway: 0,
+            inactive_user_id: Some("2"),
+        }
+    }
+
+    fn verifies(token: &str, key: &[u8]) -> bool {
+        let Some((input, sig)) = token.rsplit_once('.') else {
+            return false;
+        };
+        B64.decode(sig)
+            .is_ok_and(|s| s == mac(Hs::Hs256, key, input.as_bytes()))
+    }
+
+    #[test]
+    fn signs_like_rfc7515_appendix_a1() {
+        // RFC 7515 A.1: the example HS256 JWS and its key.
+        let key = B64
+            .decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow")
+            .expect("key");
+        let input = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+        assert_eq!(
+            b64(&mac(Hs::Hs256, &key, input.as_bytes())),
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        );
+    }
+
+    #[test]
+    fn decode_round_trips_and_rejects_malformed() {
+        let t = token();
+        let d = decode(&t).expect("decodes");
+        assert_eq!(d.header.get("alg"), Some(&json!("HS256")));
+        assert_eq!(d.claims.get("jti"), Some(&json!("abc")));
+        assert_eq!(decode("a.b"), Err(DecodeError::Segments(2)));
+        assert_eq!(decode("!!.e30.x"), Err(DecodeError::Base64("header")));
+        assert!(verifies(&t, KEY));
+    }
+
+    #[test]
+    fn every_keyless_derivation_changes_the_token_and_breaks_the_signature() {
+        let t = token();
+        for name in DERIVATIONS.iter().take_while(|n| **n != "resigned") {
+            let d = derive(&t, name, &forge(None)).expect(name);
+            assert_ne!(d, t, "{name} must change the token");
+            if *name != "non-canonical-signature" {
+                assert!(
+                    !verifies(&d, KEY),
+                    "{name} must not verify under the server key"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn alg_none_keeps_the_payload_and_drops_the_signature() {
+        let d = derive(&token(), "alg-nOnE", &forge(None)).expect("derives");
+        assert!(d.ends_with('.'));
+        let dec = decode(&d).expect("decodes");
+        assert_eq!(dec.header.get("alg"), Some(&json!("nOnE")));
+        assert_eq!(dec.claims.get("user_id"), Some(&json!("1")));
+    }
+
+    #[test]
+    fn keyed_derivations_need_the_key_and_verify_with_it() {
+        let t = token();
+        assert_eq!(
+            derive(&t, "expired", &forge(None)),
+            Err(DeriveError::NeedsKey("expired".into()))
+        );
+        let e = derive(&t, "expired", &forge(Some(KEY))).expect("derives");
+        assert!(verifies(&e, KEY));
+        let c = decode(&e).expect("decodes").claims;
+        assert_eq!(c.get("exp"), Some(&json!(1797)));
+        assert_eq!(c.get("iat"), Some(&json!(1497)));
+        let r = derive(&t, "resigned", &forge(Some(KEY))).expect("derives");
+        assert_eq!(
+            r, t,
+            "re-signing the same claims with the same key gives the same token"
+        );
+        let u = decode(&derive(&t, "unknown-user", &forge(Some(KEY))).expect("derives"))
+            .expect("decodes");
+        assert_eq!(u.claims.get("user_id"), Some(&json!("987654321")));
+        let n = decode(&derive(&t, "numeric-user-id", &forge(Some(KEY))).expect("derives"))
+            .expect("decodes");
+        assert_eq!(n.claims.get("user_id"), Some(&json!(1)));
+        let h =
+            decode(&derive(&t, "alg-HS512", &forge(Some(KEY))).expect("derives")).expect("decodes");
+        assert_eq!(h.header.get("alg"), Some(&json!("HS512")));
+        assert_eq!(
+            derive(&t, "bogus", &forge(Some(KEY))),
+            Err(DeriveError::Unknown("bogus".into()))
+        );
+    }
+
+    #[test]
+    fn non_canonical_signature_decodes_to_the_same_bytes() {
+        let t = token();
+        let d = derive(&t, "non-canonical-signature", &forge(None)).expect("derives");
+        let (a, b) = (
+            t.rsplit_once('.').expect("dot").1,
+            d.rsplit_once('.').expect("dot").1,
+        );
+        assert_ne!(a, b);
+        let lenient = base64::engine::GeneralPurpose::new(
+            &base64::alphabet::URL_SAFE,
+            base64::engine::GeneralPurposeConfig::new()
+                .with_encode_padding(false)
+                .with_decode_allow_trailing_bits(true)
+                .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone),
+        );
+        assert_eq!(lenient.decode(a).expect("a"), lenient.decode(b).expect("b"));
+    }
+}

@@ -1,0 +1,15 @@
+//! The conformance suite's library: everything but the cucumber steps, which live in the
+//! `jwt-conformance` binary (steps registered from a library can be dropped by the linker).
+//!
+//! Nothing here comes from the reference server: the suite is an independent reading of
+//! SPEC.md, and its expectations are written out in the `.feature` files.
+
+pub mod http;
+pub mod jwt;
+pub mod known;
+pub mod matcher;
+pub mod profile;
+pub mod redact;
+pub mod report;
+pub mod target;
+pub mod template;

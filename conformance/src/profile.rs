@@ -1,0 +1,385 @@
+//! Profiles: how a deployment is laid out (paths, login field) and which dialect it speaks.
+//!
+//! Paths are configuration, behaviour is the dialect (SPEC.md §1). Two profiles are built in,
+//! `classic` (source document 000) and `v1` (source document 004); anything else is a TOML file,
+//! optionally starting from a built-in with `base = "classic"` or `base = "v1"`.
+
+use std::{fmt, path::Path, str::FromStr, time::Duration};
+
+use serde::Deserialize;
+
+/// The two sets of expectations of SPEC.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// Source document 000: 400s with field errors, `{"status": "valid"}` on verify.
+    Classic,
+    /// Stock djangorestframework-simplejwt: 401s coded `token_not_valid`, `{}` on verify.
+    Simplejwt,
+}
+
+impl Dialect {
+    /// The Gherkin tag that marks scenarios and `Examples:` blocks of this dialect.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Dialect::Classic => "classic",
+            Dialect::Simplejwt => "simplejwt",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.tag())
+    }
+}
+
+/// The endpoints of one deployment. Any may be absent: its scenarios are then skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Trades credentials for a token pair.
+    pub obtain: Option<String>,
+    /// Trades a refresh token for a new access token.
+    pub refresh: Option<String>,
+    /// Checks a token.
+    pub verify: Option<String>,
+    /// Any GET that needs a bearer access token and answers a JSON array.
+    pub protected: Option<String>,
+    /// A CRUD collection of `{field1, field2}` resources.
+    pub resources: Option<String>,
+}
+
+/// Everything the suite needs to know about a target besides its URL and account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// Shown in reports.
+    pub name: String,
+    /// Whose expectations apply.
+    pub dialect: Dialect,
+    /// The credential field next to `password` on the obtain endpoint.
+    pub login_field: String,
+    /// Paths relative to the base URL.
+    pub endpoints: Endpoints,
+    /// Expected access token lifetime (`exp - iat`); checked only when declared.
+    pub access_lifetime: Option<Duration>,
+    /// Expected refresh token lifetime; checked only when declared.
+    pub refresh_lifetime: Option<Duration>,
+    /// Clock leeway the server grants past `exp`; forged expired tokens lie beyond it.
+    pub leeway: Duration,
+    /// `Some(true)`: the refresh response must carry a new refresh token; `Some(false)`: it must
+    /// not; `None`: detected from the target's answers.
+    pub rotate_refresh_tokens: Option<bool>,
+    /// Whether a refresh token traded in under rotation must be refused afterwards.
+    pub blacklist_after_rotation: bool,
+    /// Size of the body sent to provoke a 413.
+    pub oversized_body_bytes: usize,
+}
+
+/// The names `--profile` accepts besides a path.
+pub const BUILT_IN: [&str; 2] = ["classic", "v1"];
+
+const DEFAULT_OVERSIZED_BODY: usize = 8 * 1024 * 1024;
+
+impl Profile {
+    /// Document 000: `/gettoken/`, `/tokenrefresh/`, `/verifytoken/`, `/api/resource/`.
+    pub fn classic() -> Self {
+        Profile {
+            name: "classic".into(),
+            dialect: Dialect::Classic,
+            login_field: "username".into(),
+            endpoints: Endpoints {
+                obtain: Some("/gettoken/".into()),
+                refresh: Some("/tokenrefresh/".into()),
+                verify: Some("/verifytoken/".into()),
+                protected: Some("/api/resource/".into()),
+                resources: Some("/api/resource/".into()),
+            },
+            access_lifetime: None,
+            refresh_lifetime: None,
+            leeway: Duration::ZERO,
+            rotate_refresh_tokens: None,
+            blacklist_after_rotation: false,
+            oversized_body_bytes: DEFAULT_OVERSIZED_BODY,
+        }
+    }
+
+    /// Document 004: `/api/v1/token/` (email login), its refresh and verify, `/api/v1/users/`.
+    pub fn v1() -> Self {
+        Profile {
+            name: "v1".into(),
+            dialect: Dialect::Simplejwt,
+            login_field: "email".into(),
+            endpoints: Endpoints {
+                obtain: Some("/api/v1/token/".into()),
+                refresh: Some("/api/v1/token/refresh/".into()),
+                verify: Some("/api/v1/token/verify/".into()),
+                protected: Some("/api/v1/users/".into()),
+                resources: None,
+            },
+            ..Profile::classic()
+        }
+    }
+
+    /// A built-in profile by name.
+    pub fn built_in(name: &str) -> Option<Self> {
+        match name {
+            "classic" => Some(Self::classic()),
+            "v1" => Some(Self::v1()),
+            _ => None,
+        }
+    }
+
+    /// Resolves `--profile`: a built-in name or a TOML file.
+    pub fn load(spec: &str) -> Result<Self, ProfileError> {
+        if let Some(p) = Self::built_in(spec) {
+            return Ok(p);
+        }
+        let path = Path::new(spec);
+        if !path.exists() {
+            return Err(ProfileError::NotFound(spec.to_string()));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ProfileError::Read(spec.to_string(), e.to_string()))?;
+        let fallback_name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| spec.to_string());
+        Self::from_toml(&text, &fallback_name)
+            .map_err(|e| ProfileError::Invalid(spec.to_string(), e))
+    }
+
+    /// Parses a TOML profile; `fallback_name` names it when the file does not.
+    pub fn from_toml(text: &str, fallback_name: &str) -> Result<Self, String> {
+        let file: ProfileFile = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let mut p = match file.base.as_deref() {
+            Some(base) => Self::built_in(base).ok_or_else(|| {
+                format!(
+                    "unknown base profile {base:?} (built in: {})",
+                    BUILT_IN.join(", ")
+                )
+            })?,
+            None => {
+                let dialect = file
+                    .dialect
+                    .ok_or("a profile without `base` must name its `dialect`")?;
+                Profile {
+                    dialect,
+                    endpoints: Endpoints::default(),
+                    login_field: "username".into(),
+                    ..Self::classic()
+                }
+            }
+        };
+        p.name = file.name.unwrap_or_else(|| fallback_name.to_string());
+        if let Some(d) = file.dialect {
+            p.dialect = d;
+        }
+        if let Some(f) = file.login_field {
+            p.login_field = f;
+        }
+        if let Some(e) = file.endpoints {
+            let slot =
+                |current: &mut Option<String>, given: Option<String>| -> Result<(), String> {
+                    if let Some(path) = given {
+                        *current = if path.is_empty() {
+                            None
+                        } else if path.starts_with('/') {
+                            Some(path)
+                        } else {
+                            return Err(format!("endpoint path {path:?} must start with '/'"));
+                        };
+                    }
+                    Ok(())
+                };
+            slot(&mut p.endpoints.obtain, e.obtain)?;
+            slot(&mut p.endpoints.refresh, e.refresh)?;
+            slot(&mut p.endpoints.verify, e.verify)?;
+            slot(&mut p.endpoints.protected, e.protected)?;
+            slot(&mut p.endpoints.resources, e.resources)?;
+        }
+        if let Some(t) = file.tokens {
+            let dur = |s: Option<String>, what: &str| -> Result<Option<Duration>, String> {
+                s.map(|v| parse_duration(&v).map_err(|e| format!("tokens.{what}: {e}")))
+                    .transpose()
+            };
+            if let Some(d) = dur(t.access_lifetime, "access_lifetime")? {
+                p.access_lifetime = Some(d);
+            }
+            if let Some(d) = dur(t.refresh_lifetime, "refresh_lifetime")? {
+                p.refresh_lifetime = Some(d);
+            }
+            if let Some(d) = dur(t.leeway, "leeway")? {
+                p.leeway = d;
+            }
+            if t.rotate_refresh_tokens.is_some() {
+                p.rotate_refresh_tokens = t.rotate_refresh_tokens;
+            }
+            if let Some(b) = t.blacklist_after_rotation {
+                p.blacklist_after_rotation = b;
+            }
+        }
+        if let Some(n) = file.oversized_body_bytes {
+            p.oversized_body_bytes = n;
+        }
+        if p.endpoints.obtain.is_none() {
+            return Err(
+                "a profile needs an `endpoints.obtain` path: every scenario logs in".into(),
+            );
+        }
+        if p.blacklist_after_rotation && p.rotate_refresh_tokens == Some(false) {
+            return Err(
+                "blacklist_after_rotation needs rotation: rotate_refresh_tokens is false".into(),
+            );
+        }
+        Ok(p)
+    }
+}
+
+/// Parses `2s`, `5m`, `1d`, `1h 30m` or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    if let Ok(secs) = t.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    humantime::parse_duration(t)
+        .map_err(|e| format!("{s:?} is not a duration ({e}); try 2s, 5m, 1d"))
+}
+
+/// Why `--profile` could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// Neither a built-in nor an existing file.
+    #[error("profile {0:?} is neither a built-in profile ({built}) nor a file", built = BUILT_IN.join(", "))]
+    NotFound(String),
+    /// The file exists but cannot be read.
+    #[error("cannot read profile {0}: {1}")]
+    Read(String, String),
+    /// The file is not a valid profile.
+    #[error("invalid profile {0}: {1}")]
+    Invalid(String, String),
+}
+
+impl FromStr for Dialect {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "classic" => Ok(Dialect::Classic),
+            "simplejwt" => Ok(Dialect::Simplejwt),
+            other => Err(format!("unknown dialect {other:?} (classic or simplejwt)")),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    base: Option<String>,
+    name: Option<String>,
+    dialect: Option<Dialect>,
+    login_field: Option<String>,
+    endpoints: Option<EndpointsFile>,
+    tokens: Option<TokensFile>,
+    oversized_body_bytes: Option<usize>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndpointsFile {
+    obtain: Option<String>,
+    refresh: Option<String>,
+    verify: Option<String>,
+    protected: Option<String>,
+    resources: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokensFile {
+    access_lifetime: Option<String>,
+    refresh_lifetime: Option<String>,
+    leeway: Option<String>,
+    rotate_refresh_tokens: Option<bool>,
+    blacklist_after_rotation: Option<bool>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_ins_differ_in_dialect_and_login_field() {
+        assert_eq!(Profile::classic().dialect, Dialect::Classic);
+        assert_eq!(Profile::v1().dialect, Dialect::Simplejwt);
+        assert_eq!(Profile::v1().login_field, "email");
+        assert_eq!(Profile::v1().endpoints.resources, None);
+    }
+
+    #[test]
+    fn toml_profile_for_a_stock_simplejwt_app() {
+        let p = Profile::from_toml(
+            r#"
+            name = "tutorial"
+            dialect = "simplejwt"
+            [endpoints]
+            obtain = "/api/token/"
+            refresh = "/api/token/refresh/"
+            verify = "/api/token/verify/"
+            protected = "/api/resource/"
+            [tokens]
+            access_lifetime = "2s"
+            rotate_refresh_tokens = true
+            blacklist_after_rotation = true
+            "#,
+            "x",
+        )
+        .expect("valid profile");
+        assert_eq!(p.name, "tutorial");
+        assert_eq!(p.login_field, "username");
+        assert_eq!(p.endpoints.obtain.as_deref(), Some("/api/token/"));
+        assert_eq!(p.endpoints.resources, None);
+        assert_eq!(p.access_lifetime, Some(Duration::from_secs(2)));
+        assert_eq!(p.rotate_refresh_tokens, Some(true));
+        assert!(p.blacklist_after_rotation);
+    }
+
+    #[test]
+    fn base_profile_is_overridden_field_by_field() {
+        let p = Profile::from_toml(
+            "base = \"classic\"\n[endpoints]\nrefresh = \"/refreshtoken/\"\nverify = \"\"\n",
+            "mine",
+        )
+        .expect("valid profile");
+        assert_eq!(p.dialect, Dialect::Classic);
+        assert_eq!(p.endpoints.refresh.as_deref(), Some("/refreshtoken/"));
+        assert_eq!(
+            p.endpoints.verify, None,
+            "an empty path removes the endpoint"
+        );
+        assert_eq!(p.endpoints.obtain.as_deref(), Some("/gettoken/"));
+    }
+
+    #[test]
+    fn bad_profiles_say_why() {
+        let err = Profile::from_toml("[endpoints]\nobtain = \"/x/\"\n", "x").unwrap_err();
+        assert!(err.contains("dialect"), "{err}");
+        let err = Profile::from_toml("base = \"classic\"\nbogus = 1\n", "x").unwrap_err();
+        assert!(err.contains("bogus"), "{err}");
+        let err = Profile::from_toml("base = \"nope\"", "x").unwrap_err();
+        assert!(err.contains("unknown base"), "{err}");
+        let err = Profile::from_toml("base = \"v1\"\n[endpoints]\nobtain = \"api/token/\"\n", "x")
+            .unwrap_err();
+        assert!(err.contains("must start with '/'"), "{err}");
+        let err =
+            Profile::from_toml("base = \"v1\"\n[tokens]\nleeway = \"soon\"\n", "x").unwrap_err();
+        assert!(err.contains("not a duration"), "{err}");
+    }
+
+    #[test]
+    fn durations_accept_units_and_bare_seconds() {
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86400)));
+        assert_eq!(parse_duration("15"), Ok(Duration::from_secs(15)));
+        assert!(parse_duration("soon").is_err());
+    }
+}

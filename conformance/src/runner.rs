@@ -1,0 +1,189 @@
+//! Runs the features against one target with cucumber and turns what happened into a
+//! `Report`: the dialect filter, the user's tag/name filters, cleanup after each scenario,
+//! and progress on stderr while it runs.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use cucumber::{World as _, WriterExt as _, cli, gherkin, tag::Ext as _};
+use futures_util::FutureExt as _;
+use regex::Regex;
+
+use crate::{
+    collector::Collector,
+    features::Preparsed,
+    world::{ApiWorld, NOTES, set_target},
+};
+use conformance::{
+    known::KnownFailures,
+    profile::Dialect,
+    report::{Outcome, Report},
+    target::Target,
+};
+
+/// What selects and paces scenarios.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// The user's tag expression.
+    pub tags: Option<cucumber::gherkin::tagexpr::TagOperation>,
+    /// The user's name filter.
+    pub name: Option<Regex>,
+    /// Scenarios in flight at once.
+    pub concurrency: usize,
+    /// Progress lines on stderr.
+    pub progress: bool,
+}
+
+const DIALECT_TAGS: [&str; 2] = ["classic", "simplejwt"];
+
+fn selected(
+    sel: &Selection,
+    dialect: Dialect,
+    feature: &gherkin::Feature,
+    rule: Option<&gherkin::Rule>,
+    sc: &gherkin::Scenario,
+) -> bool {
+    // Untagged scenarios hold for both dialects; tagged ones (or their Examples) for theirs.
+    let dialect_ok = sc
+        .tags
+        .iter()
+        .filter(|t| DIALECT_TAGS.contains(&t.as_str()))
+        .all(|t| t == dialect.tag());
+    let tags_ok = sel.tags.as_ref().is_none_or(|op| {
+        op.eval(
+            feature
+                .tags
+                .iter()
+                .chain(rule.iter().flat_map(|r| &r.tags))
+                .chain(&sc.tags),
+        )
+    });
+    let name_ok = sel.name.as_ref().is_none_or(|re| re.is_match(&sc.name));
+    dialect_ok && tags_ok && name_ok
+}
+
+/// How many scenarios a run will have.
+pub fn count(features: &[gherkin::Feature], sel: &Selection, dialect: Dialect) -> usize {
+    features
+        .iter()
+        .map(|f| {
+            f.scenarios
+                .iter()
+                .filter(|s| selected(sel, dialect, f, None, s))
+                .count()
+                + f.rules
+                    .iter()
+                    .flat_map(|r| r.scenarios.iter().map(move |s| (r, s)))
+                    .filter(|(r, s)| selected(sel, dialect, f, Some(r), s))
+                    .count()
+        })
+        .sum()
+}
+
+/// Runs the selected scenarios against `target` and judges them.
+pub async fn run(
+    target: Arc<Target>,
+    features: Vec<gherkin::Feature>,
+    sel: &Selection,
+    known: &KnownFailures,
+    strict: bool,
+) -> Result<Report, String> {
+    set_target(target.clone());
+    let dialect = target.profile.dialect;
+    let total = count(&features, sel, dialect);
+    if total == 0 {
+        return Err("no scenario matches the selection (--tags / --name)".into());
+    }
+    let (collector, results) = Collector::new(false);
+    let started = Instant::now();
+    let ticker = sel.progress.then(|| {
+        let results = results.clone();
+        eprintln!(
+            "  running {total} scenarios ({} at a time)…",
+            sel.concurrency
+        );
+        tokio::spawn(async move {
+            let mut last = usize::MAX;
+            loop {
+                tokio::time::sleep(Duration::from_secs(3)).await;
+                let done = results.lock().map(|r| r.finished).unwrap_or(0);
+                if done != last {
+                    eprintln!(
+                        "  {:>4.0} s  {done}/{total} scenarios finished",
+                        started.elapsed().as_secs_f64()
+                    );
+                    last = done;
+                }
+            }
+        })
+    });
+    let filter_sel = sel.clone();
+    ApiWorld::cucumber::<&str>()
+        .with_parser(Preparsed)
+        .with_writer(collector.normalized())
+        .max_concurrent_scenarios(sel.concurrency)
+        .after(|feature, _rule, scenario, _ev, world| {
+            async move {
+                if let Some(w) = world {
+                    w.clean_up().await;
+                    if !w.notes.is_empty() {
+                        let key = (
+                            feature
+                                .path
+                                .as_deref()
+                                .map(|p| p.display().to_string())
+                                .unwrap_or_default(),
+                            scenario.position.line,
+                        );
+                        if let Ok(mut n) = NOTES.lock() {
+                            n.insert(key, std::mem::take(&mut w.notes));
+                        }
+                    }
+                }
+            }
+            .boxed_local()
+        })
+        .with_cli(cli::Opts::<_, _, _, cli::Empty>::default())
+        .filter_run(features, move |f, r, s| {
+            selected(&filter_sel, dialect, f, r, s)
+        })
+        .await;
+    if let Some(t) = ticker {
+        t.abort();
+    }
+    let duration = started.elapsed();
+    let collected = std::mem::take(
+        &mut *results
+            .lock()
+            .map_err(|_| "internal error: results lock poisoned".to_string())?,
+    );
+    if let Some(e) = collected.parse_errors.first() {
+        return Err(format!("cannot run the features: {e}"));
+    }
+    let mut scenarios = collected.scenarios;
+    // Feature order, then line: the order of the files, not of completion.
+    scenarios.sort_by(|a, b| (a.file.as_str(), a.line).cmp(&(b.file.as_str(), b.line)));
+    let order: Vec<&str> = crate::features::EMBEDDED.iter().map(|(n, _)| *n).collect();
+    scenarios.sort_by_key(|s| {
+        order
+            .iter()
+            .position(|n| *n == s.file)
+            .unwrap_or(usize::MAX)
+    });
+    for s in &mut scenarios {
+        if let Outcome::Failed { message } = &mut s.outcome {
+            *message = target.redactor.apply(message);
+        }
+    }
+    Ok(Report::new(
+        target.base_url.clone(),
+        target.profile.name.clone(),
+        dialect.to_string(),
+        strict,
+        duration,
+        scenarios,
+        known,
+    ))
+}

@@ -1,0 +1,213 @@
+//! Steps that send requests: the generic `I <METHOD> <target> with <body>`, logging in,
+//! refreshing, verifying, choosing the Authorization header, and waiting for expiry.
+
+use std::time::{Duration, SystemTime};
+
+use cucumber::{given, then, when};
+use regex::Regex;
+use serde_json::{Value, json};
+
+use super::{parse_body, parse_dest};
+use crate::world::{ApiWorld, Auth, Body, EXPIRY_MARGIN, NO_INACTIVE, skip};
+use conformance::{jwt, template::Escape};
+
+#[given(regex = r"^I (GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) (.+)$")]
+#[when(regex = r"^I (GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) (.+)$")]
+async fn request(w: &mut ApiWorld, method: String, rest: String) {
+    let mut rest = rest.trim().to_string();
+    let mut accept = None;
+    if let Some(c) = Regex::new(r#" accepting "([^"]+)"$"#)
+        .ok()
+        .and_then(|re| re.captures(&rest))
+    {
+        accept = Some(c[1].to_string());
+        let cut = rest.len() - c[0].len();
+        rest.truncate(cut);
+    }
+    let (dest, body) = match rest.split_once(" with ") {
+        Some((d, b)) if !d.starts_with("the path \"") || d.ends_with('"') => {
+            (d.to_string(), Some(b.to_string()))
+        }
+        _ => (rest.clone(), None),
+    };
+    let dest = parse_dest(w, &dest);
+    let body = body.map(|b| parse_body(w, &b)).unwrap_or(Body::None);
+    w.send(&method, &dest, &body, accept.as_deref()).await;
+}
+
+#[given("I have obtained a token pair")]
+#[when("I have obtained a token pair")]
+async fn obtained_pair(w: &mut ApiWorld) {
+    w.obtain_pair("access", "refresh").await;
+}
+
+#[given("I have obtained a second token pair")]
+async fn obtained_second_pair(w: &mut ApiWorld) {
+    w.obtain_pair("access2", "refresh2").await;
+}
+
+#[when(regex = r"^I log in with the account's credentials as (JSON|a form|multipart)$")]
+async fn log_in_as(w: &mut ApiWorld, encoding: String) {
+    let body = match encoding.as_str() {
+        "JSON" => Body::Json(r#"{"${login_field}": "${login}", "password": "${password}"}"#.into()),
+        "a form" => Body::Form("${login_field}=${login}&password=${password}".into()),
+        _ => Body::Multipart("${login_field}=${login}&password=${password}".into()),
+    };
+    w.send("POST", &crate::world::Dest::Endpoint("obtain"), &body, None)
+        .await;
+}
+
+#[when(
+    regex = r"^I log in (with a wrong password|as an unknown login|as the inactive account|as the inactive account with a wrong password|with a numeric login)$"
+)]
+async fn log_in_badly(w: &mut ApiWorld, how: String) {
+    let field = w.t.profile.login_field.clone();
+    let account = w.t.account.clone();
+    let wrong = |p: &str| format!("{p}-but-wrong");
+    let (login, password) = match how.as_str() {
+        "with a wrong password" => (json!(account.login), wrong(&account.password)),
+        "as an unknown login" => (json!(w.unknown_login()), account.password.clone()),
+        "with a numeric login" => (json!(987_654_321), account.password.clone()),
+        inactive => {
+            let Some(i) = w.t.inactive.clone() else {
+                skip(NO_INACTIVE)
+            };
+            let pw = if inactive.ends_with("wrong password") {
+                wrong(&i.password)
+            } else {
+                i.password
+            };
+            (json!(i.login), pw)
+        }
+    };
+    w.post_json("obtain", json!({ field: login, "password": password }))
+        .await;
+}
+
+/// `I refresh with ${refresh}` / `... as a form`.
+#[when(regex = r"^I refresh with (\S+?)( as JSON| as a form|)$")]
+async fn refresh_with(w: &mut ApiWorld, token: String, encoding: String) {
+    post_token(w, "refresh", "refresh", &token, &encoding).await;
+}
+
+/// `I verify ${access}` / `... as a form`.
+#[when(regex = r"^I verify (\S+?)( as JSON| as a form|)$")]
+async fn verify(w: &mut ApiWorld, token: String, encoding: String) {
+    post_token(w, "verify", "token", &token, &encoding).await;
+}
+
+async fn post_token(
+    w: &mut ApiWorld,
+    endpoint: &'static str,
+    field: &str,
+    token: &str,
+    encoding: &str,
+) {
+    let value = w.token(token);
+    // The value is final: it must not be read for placeholders a second time.
+    let body = if encoding == " as a form" {
+        Body::Literal(
+            "application/x-www-form-urlencoded".into(),
+            format!("{field}={}", form_value(&value)).into_bytes(),
+        )
+    } else {
+        Body::Literal(
+            "application/json".into(),
+            json!({ field: value }).to_string().into_bytes(),
+        )
+    };
+    w.send("POST", &crate::world::Dest::Endpoint(endpoint), &body, None)
+        .await;
+}
+
+fn form_value(v: &str) -> String {
+    form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}
+
+#[given(regex = r#"^I authenticate with "(.*)"$"#)]
+#[when(regex = r#"^I authenticate with "(.*)"$"#)]
+fn authenticate(w: &mut ApiWorld, header: String) {
+    w.auth = match header.as_str() {
+        "(none)" => Auth::None,
+        "(empty)" => Auth::Header(String::new()),
+        h => Auth::Header(w.expand(h, Escape::Plain)),
+    };
+}
+
+#[given("I send no Authorization header")]
+fn no_auth(w: &mut ApiWorld) {
+    w.auth = Auth::None;
+}
+
+/// Waits until just past the token's own `exp`, counted from its arrival; skips beyond --max-wait.
+#[given(regex = r"^I wait until (\$\{\w+\}) has expired$")]
+#[when(regex = r"^I wait until (\$\{\w+\}) has expired$")]
+async fn wait_until_expired(w: &mut ApiWorld, reference: String) {
+    let token = w.held(&reference);
+    let claims = jwt::decode(&token.value)
+        .unwrap_or_else(|e| w.fail(format!("{reference} is not a decodable JWT: {e}")))
+        .claims;
+    let (Some(exp), Some(iat)) = (
+        claims.get("exp").and_then(Value::as_i64),
+        claims.get("iat").and_then(Value::as_i64),
+    ) else {
+        w.fail(format!(
+            "{reference} has no integer exp and iat, so its expiry cannot be awaited"
+        ))
+    };
+    let lifetime = Duration::from_secs(u64::try_from(exp - iat).unwrap_or(0));
+    let deadline = token.received + lifetime + w.t.profile.leeway + EXPIRY_MARGIN;
+    let wait = deadline
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
+    if wait > w.t.max_wait {
+        skip(format!(
+            "waiting {:.0} s for {reference} to expire (its lifetime is {} s) exceeds --max-wait {} s",
+            wait.as_secs_f64().ceil(),
+            lifetime.as_secs(),
+            w.t.max_wait.as_secs()
+        ));
+    }
+    tokio::time::sleep(wait).await;
+}
+
+#[then(regex = r"^(\$\{[^}]+\}) (?:is|is still) accepted by the protected endpoint$")]
+#[given(regex = r"^(\$\{[^}]+\}) (?:is|is still) accepted by the protected endpoint$")]
+async fn accepted_by_protected(w: &mut ApiWorld, reference: String) {
+    let token = w.token(&reference);
+    let url = w.t.url(&w.endpoint_path("protected"));
+    let resp = w.with_bearer("GET", url, &token, None).await;
+    if resp.status != 200 {
+        w.fail(format!(
+            "expected {reference} to be accepted by the protected endpoint (200), got {}",
+            resp.status
+        ));
+    }
+}
+
+#[then(regex = r"^(\$\{[^}]+\}) still refreshes$")]
+async fn still_refreshes(w: &mut ApiWorld, reference: String) {
+    let token = w.token(&reference);
+    let resp = w.post_json("refresh", json!({ "refresh": token })).await;
+    let access = resp
+        .json()
+        .and_then(|j| j.get("access").and_then(Value::as_str).map(str::to_string));
+    if resp.status != 200 || !access.as_deref().is_some_and(jwt::looks_like_jwt) {
+        w.fail(format!(
+            "expected {reference} to still refresh (200 with a new access token), got {}",
+            resp.status
+        ));
+    }
+}
+
+#[then(regex = r"^(\$\{[^}]+\}) still verifies$")]
+async fn still_verifies(w: &mut ApiWorld, reference: String) {
+    let token = w.token(&reference);
+    let resp = w.post_json("verify", json!({ "token": token })).await;
+    if resp.status != 200 {
+        w.fail(format!(
+            "expected {reference} to still verify (200), got {}",
+            resp.status
+        ));
+    }
+}

@@ -1,0 +1,103 @@
+@spec-3 @needs-key
+Feature: Claim rules, checked with tokens forged with the server's key
+  Given the server's signing key (--signing-key), the suite signs tokens that
+  differ from a genuine one in exactly one claim. That makes expiry checks
+  instant and covers the claim rules: "exp" required and in the past means
+  expired (leeway as the profile declares, 0 by default), "nbf" in the future
+  refused, "token_type" must match the use, "jti" required, the user must
+  exist and be active, and HS256 is the only algorithm. Without the key these
+  scenarios are skipped, with that reason.
+
+  Background:
+    Given the server's signing key is known
+    And I have obtained a token pair
+    And ${access:resigned} is accepted by the protected endpoint
+
+  @must @spec-4-auth
+  Scenario Outline: An access token <case> is refused by the protected endpoint
+    Given I authenticate with "Bearer ${access:<forgery>}"
+    When I GET the protected endpoint
+    Then the status is 401
+    And the body is '<body>'
+
+    Examples:
+      | case                              | forgery          | body                                                                                             |
+      | that expired a moment ago         | expired          | {"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}  |
+      | whose nbf is in the future        | nbf-future       | {"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}  |
+      | without exp                       | no-exp           | {"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}  |
+      | without jti                       | no-jti           | {"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}  |
+      | without token_type                | no-type          | {"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}  |
+      | typed "refresh"                   | type-refresh     | {"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}  |
+      | of an unknown type                | type-bogus       | {"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}  |
+      | signed with HS384                 | alg-HS384        | {"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}  |
+      | signed with HS512                 | alg-HS512        | {"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}  |
+      | naming a user that does not exist | unknown-user     | {"detail": "User not found", "code": "user_not_found"}                                           |
+      | naming the inactive account       | inactive-user    | {"detail": "User is inactive", "code": "user_inactive"}                                          |
+      | without user_id                   | no-user          | {"detail": "Token contained no recognizable user identification", "code": "token_not_valid"}     |
+
+  @should @spec-4-auth
+  Scenario: An access token issued in the future is refused
+    Given I authenticate with "Bearer ${access:iat-future}"
+    When I GET the protected endpoint
+    Then the status is 401
+
+  @must @spec-4-auth
+  Scenario: An access token with a numeric user_id is accepted
+    Given I authenticate with "Bearer ${access:numeric-user-id}"
+    When I GET the protected endpoint
+    Then the status is 200
+
+  @must @spec-4-verify
+  Scenario Outline: An access token <case> fails verification
+    When I verify ${access:<forgery>}
+    Then the status is <status>
+    And the body is '<body>'
+
+    @classic
+    Examples:
+      | case                      | forgery    | status | body                                      |
+      | that expired a moment ago | expired    | 400    | {"token": ["Token is invalid or expired."]} |
+      | without exp               | no-exp     | 400    | {"token": ["Token is invalid or expired."]} |
+      | without jti               | no-jti     | 400    | {"token": ["Token is invalid or expired."]} |
+      | whose nbf is in the future | nbf-future | 400   | {"token": ["Token is invalid or expired."]} |
+      | signed with HS512         | alg-HS512  | 400    | {"token": ["Token is invalid or expired."]} |
+
+    @simplejwt
+    Examples:
+      | case                      | forgery    | status | body                                                          |
+      | that expired a moment ago | expired    | 401    | {"detail": "Token is expired", "code": "token_not_valid"}         |
+      | without exp               | no-exp     | 401    | {"detail": "Token has no 'exp' claim", "code": "token_not_valid"} |
+      | without jti               | no-jti     | 401    | {"detail": "Token has no id", "code": "token_not_valid"}          |
+      | whose nbf is in the future | nbf-future | 401   | {"detail": "Token is invalid", "code": "token_not_valid"}         |
+      | signed with HS512         | alg-HS512  | 401    | {"detail": "Token is invalid", "code": "token_not_valid"}         |
+
+  @must @spec-4-refresh
+  Scenario Outline: A refresh token <case> is refused
+    When I refresh with ${refresh:<forgery>}
+    Then the status is <status>
+    And the body is '<body>'
+    And ${refresh} still refreshes
+
+    @classic
+    Examples:
+      | case                              | forgery       | status | body                                       |
+      | that expired a moment ago         | expired       | 400    | {"refresh": ["The given token is expired."]} |
+      | without exp                       | no-exp        | 400    | {"refresh": ["*"]}                          |
+      | without jti                       | no-jti        | 400    | {"refresh": ["*"]}                          |
+      | without token_type                | no-type       | 400    | {"refresh": ["*"]}                          |
+      | typed "access"                    | type-access   | 400    | {"refresh": ["*"]}                          |
+      | signed with HS512                 | alg-HS512     | 400    | {"refresh": ["*"]}                          |
+      | naming a user that does not exist | unknown-user  | 400    | {"refresh": ["*"]}                          |
+      | naming the inactive account       | inactive-user | 400    | {"refresh": ["*"]}                          |
+
+    @simplejwt
+    Examples:
+      | case                              | forgery       | status | body                                                           |
+      | that expired a moment ago         | expired       | 401    | {"detail": "Token is expired", "code": "token_not_valid"}          |
+      | without exp                       | no-exp        | 401    | {"detail": "Token has no 'exp' claim", "code": "token_not_valid"}  |
+      | without jti                       | no-jti        | 401    | {"detail": "Token has no id", "code": "token_not_valid"}           |
+      | without token_type                | no-type       | 401    | {"detail": "Token has no type", "code": "token_not_valid"}         |
+      | typed "access"                    | type-access   | 401    | {"detail": "Token has wrong type", "code": "token_not_valid"}      |
+      | signed with HS512                 | alg-HS512     | 401    | {"detail": "Token is invalid", "code": "token_not_valid"}          |
+      | naming a user that does not exist | unknown-user  | 401    | {"detail": "*", "...": "..."}                                       |
+      | naming the inactive account       | inactive-user | 401    | {"detail": "No active account found for the given token."}        |

@@ -1,0 +1,147 @@
+@spec-2 @hygiene
+Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
+  Besides the scenarios below, EVERY response in EVERY scenario is checked
+  against the rules of SPEC.md §2 and §4 that hold for all responses:
+    - no 5xx, ever;
+    - a 401 carries a "WWW-Authenticate" header with the Bearer scheme;
+    - a 405 carries an "Allow" header;
+    - a 204 has an empty body;
+    - a response with a body from one of the profile's endpoints is
+      "Content-Type: application/json".
+  A response that breaks one fails the scenario with that rule's name.
+
+  Background:
+    Given I have obtained a token pair
+
+  @must
+  Scenario Outline: <method> on the <endpoint> endpoint is a 405 that lists POST
+    When I <method> the <endpoint> endpoint
+    Then the status is 405
+    And the header "Allow" lists POST
+    And the header "Allow" does not list <method>
+    And the body is '{"detail": "Method \"<method>\" not allowed."}'
+
+    Examples:
+      | endpoint | method |
+      | obtain   | GET    |
+      | obtain   | PUT    |
+      | obtain   | PATCH  |
+      | obtain   | DELETE |
+      | refresh  | GET    |
+      | refresh  | PUT    |
+      | refresh  | DELETE |
+      | verify   | GET    |
+      | verify   | PATCH  |
+      | verify   | DELETE |
+
+  @must @spec-4-resource @crud
+  Scenario Outline: <method> on <target> is a 405 that lists the allowed methods
+    Given I authenticate with "Bearer ${access}"
+    When I <method> <target>
+    Then the status is 405
+    And the header "Allow" lists <allowed>
+    And the header "Allow" does not list <method>
+    And the body is '{"detail": "Method \"<method>\" not allowed."}'
+
+    Examples:
+      | method | target            | allowed   |
+      | PUT    | the collection    | GET, POST |
+      | PATCH  | the collection    | GET, POST |
+      | DELETE | the collection    | GET, POST |
+      | POST   | my resource       | GET, PUT, PATCH, DELETE |
+
+  @should @spec-4-auth
+  Scenario: Authentication is checked before the method
+    Given I send no Authorization header
+    When I PUT the protected endpoint with the JSON '{}'
+    Then the status is 401
+
+  @must
+  Scenario Outline: A <type> body on the <endpoint> endpoint is a 415
+    When I POST the <endpoint> endpoint with the body 'hello' typed "<type>"
+    Then the status is 415
+    And the body is '{"detail": "Unsupported media type \"<type>\" in request."}'
+
+    Examples:
+      | endpoint | type            |
+      | obtain   | text/plain      |
+      | obtain   | application/xml |
+      | refresh  | text/plain      |
+      | verify   | text/plain      |
+
+  @must @spec-4-resource @crud
+  Scenario: A text/plain body on the collection is a 415
+    Given I authenticate with "Bearer ${access}"
+    When I POST the collection with the body '{"field1": "a", "field2": "b"}' typed "text/plain"
+    Then the status is 415
+    And the body is '{"detail": "Unsupported media type \"text/plain\" in request."}'
+
+  @must
+  Scenario Outline: Malformed JSON on the <endpoint> endpoint is a 400 JSON parse error
+    When I POST the <endpoint> endpoint with the body '<json>' typed "application/json"
+    Then the status is 400
+    And the body is '{"detail": "JSON parse error - *"}'
+
+    Examples:
+      | endpoint | json                    |
+      | obtain   | {"username": "alice",   |
+      | obtain   | {'single': 'quotes'}    |
+      | refresh  | {"refresh":             |
+      | verify   | {"token": "x"} trailing |
+
+  @must @spec-4-resource @crud
+  Scenario: Malformed JSON on the collection is a 400 JSON parse error
+    Given I authenticate with "Bearer ${access}"
+    When I POST the collection with the body '{"field1":' typed "application/json"
+    Then the status is 400
+    And the body is '{"detail": "JSON parse error - *"}'
+
+  @must
+  Scenario Outline: <case> on the obtain endpoint is a 400, not a crash
+    When I POST the obtain endpoint with <body>
+    Then the status is 400
+    And the body is a JSON object
+
+    Examples:
+      | case                          | body                                  |
+      | Invalid UTF-8 in a JSON body  | invalid UTF-8 typed "application/json" |
+      | JSON nested 100000 levels deep | JSON nested 100000 levels deep       |
+      | A NUL byte in a JSON string   | the JSON '{"${login_field}": "\\u0000", "password": "\\u0000"}' |
+
+  @must
+  Scenario Outline: A body over the server's limit on the <endpoint> endpoint is a 413 and the connection stays usable
+    When I send 8 MiB of JSON to the <endpoint> endpoint over a raw connection
+    Then the status is 413
+    And the same connection answers another request
+
+    Examples:
+      | endpoint |
+      | obtain   |
+      | refresh  |
+
+  # Raw requests are written with \n line ends; each is sent as CRLF.
+  @must
+  Scenario Outline: A malformed request over raw TCP gets an HTTP answer, not a dropped connection: <case>
+    When I send the raw request '<request>' over a new connection
+    Then the connection answers with a client error
+
+    Examples:
+      | case                  | request                                                                        |
+      | garbage request line  | GARBAGE\n\n                                                                |
+      | a bad header line     | POST ${obtain_path} HTTP/1.1\nHost: x\nno colon here\n\n                |
+      | a bad Content-Length  | POST ${obtain_path} HTTP/1.1\nHost: x\nContent-Length: abc\n\n          |
+      | a bad chunk size      | POST ${obtain_path} HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\nContent-Type: application/json\n\nZZ\n{}\n0\n\n |
+
+  @info
+  Scenario Outline: <case> is implementation-defined
+    When I <request>
+    Then the status is not a server error
+    And I note the response
+
+    Examples:
+      | case                                    | request                                                     |
+      | The obtain path without its trailing slash | POST the path "${obtain_path_without_slash}" with the JSON '{}' |
+      | An unknown path                         | GET the path "/this-path-does-not-exist/"                   |
+      | OPTIONS on the obtain endpoint          | OPTIONS the obtain endpoint                                 |
+      | An Accept header that excludes JSON     | POST the obtain endpoint with the JSON '{}' accepting "application/xml" |
+      | A non-canonical signature encoding      | verify ${access:non-canonical-signature}                    |

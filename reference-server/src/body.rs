@@ -1,0 +1,274 @@
+//! Request bodies: reading them under the size limit, and decoding JSON, form and multipart
+//! data the way DRF's parsers do.
+
+use bytes::{Buf, Bytes, BytesMut};
+use futures_util::{Stream, StreamExt};
+use serde_json::{Map, Value};
+use warp::http::HeaderMap;
+use warp::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+
+use crate::error::ApiError;
+
+/// Past the limit the rest of a body is read and thrown away, up to this many more bytes,
+/// so the connection stays usable for the next request; beyond it the connection is given up.
+const DRAIN_ALLOWANCE: u64 = 16 * 1024 * 1024;
+
+/// A request body as read off the wire, before anyone looked at it.
+#[derive(Debug, Clone)]
+pub enum RawBody {
+    Complete(Bytes),
+    /// Over the limit (`limit` bytes).
+    TooLarge {
+        limit: u64,
+    },
+    /// The stream broke (truncated chunked encoding and the like).
+    Broken,
+}
+
+/// Field name → value, as a DRF serializer sees `request.data`.
+pub type FormData = Map<String, Value>;
+
+/// Reads the whole body, keeping at most `limit` bytes.
+pub async fn read<S, B, E>(headers: &HeaderMap, stream: S, limit: u64) -> RawBody
+where
+    S: Stream<Item = Result<B, E>>,
+    B: Buf,
+    E: std::fmt::Display,
+{
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    let give_up_after = limit.saturating_add(DRAIN_ALLOWANCE);
+    if declared.is_some_and(|length| length > give_up_after) {
+        // Not worth draining: answering unread closes the connection after the reply.
+        return RawBody::TooLarge { limit };
+    }
+    let mut over_limit = declared.is_some_and(|length| length > limit);
+    let mut seen: u64 = 0;
+    let mut kept = BytesMut::new();
+    let mut stream = std::pin::pin!(stream);
+    while let Some(chunk) = stream.next().await {
+        let mut chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(err) => {
+                tracing::debug!(error = %err, "request body could not be read");
+                return RawBody::Broken;
+            }
+        };
+        seen = seen.saturating_add(chunk.remaining() as u64);
+        if seen > limit {
+            over_limit = true;
+        }
+        if over_limit {
+            kept.clear();
+            if seen > give_up_after {
+                break;
+            }
+            chunk.advance(chunk.remaining());
+        } else {
+            while chunk.has_remaining() {
+                let piece = chunk.chunk();
+                kept.extend_from_slice(piece);
+                let read = piece.len();
+                chunk.advance(read);
+            }
+        }
+    }
+    if over_limit {
+        RawBody::TooLarge { limit }
+    } else {
+        RawBody::Complete(kept.freeze())
+    }
+}
+
+/// Decodes a body as DRF does: an empty body, or one without a Content-Type, is no data;
+/// JSON must be an object; form and multipart give strings; any other type is a 415.
+pub async fn decode(headers: &HeaderMap, body: &RawBody) -> Result<FormData, ApiError> {
+    let bytes = match body {
+        RawBody::Complete(bytes) => bytes,
+        RawBody::TooLarge { limit } => return Err(ApiError::PayloadTooLarge { limit: *limit }),
+        RawBody::Broken => return Err(ApiError::MalformedBody),
+    };
+    let Some(content_type) = headers.get(CONTENT_TYPE) else {
+        return Ok(FormData::new());
+    };
+    if bytes.is_empty() {
+        return Ok(FormData::new());
+    }
+    let content_type = String::from_utf8_lossy(content_type.as_bytes()).into_owned();
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match media_type.as_str() {
+        "application/json" => decode_json(bytes),
+        "application/x-www-form-urlencoded" => Ok(decode_form(bytes)),
+        "multipart/form-data" => decode_multipart(&content_type, bytes.clone()).await,
+        _ => Err(ApiError::UnsupportedMediaType(media_type)),
+    }
+}
+
+fn decode_json(bytes: &[u8]) -> Result<FormData, ApiError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(ApiError::NotADictionary(python_type_name(&other))),
+        Err(err) => Err(ApiError::ParseError(format!("JSON parse error - {err}"))),
+    }
+}
+
+/// Repeated keys keep the last value, as Django's `QueryDict.get` does.
+fn decode_form(bytes: &[u8]) -> FormData {
+    form_urlencoded::parse(bytes)
+        .map(|(key, value)| (key.into_owned(), Value::String(value.into_owned())))
+        .collect()
+}
+
+async fn decode_multipart(content_type: &str, bytes: Bytes) -> Result<FormData, ApiError> {
+    let parse_error =
+        |err: multer::Error| ApiError::ParseError(format!("Multipart form parse error - {err}"));
+    let boundary = multer::parse_boundary(content_type).map_err(parse_error)?;
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut data = FormData::new();
+    while let Some(field) = multipart.next_field().await.map_err(parse_error)? {
+        // Uploaded files land in `request.FILES` in DRF, never in the string fields.
+        if field.file_name().is_some() {
+            continue;
+        }
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
+        let text = field.text().await.map_err(parse_error)?;
+        data.insert(name, Value::String(text));
+    }
+    Ok(data)
+}
+
+/// The Python type DRF names in "Expected a dictionary, but got <type>."
+fn python_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Array(_) => "list",
+        Value::String(_) => "str",
+        Value::Number(number) if number.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::Bool(_) => "bool",
+        Value::Null => "NoneType",
+        Value::Object(_) => "dict",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use warp::http::HeaderValue;
+
+    fn typed(content_type: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_str(content_type) {
+            headers.insert(CONTENT_TYPE, value);
+        }
+        headers
+    }
+
+    async fn decoded(content_type: &str, body: &str) -> Result<FormData, ApiError> {
+        decode(
+            &typed(content_type),
+            &RawBody::Complete(Bytes::from(body.to_owned())),
+        )
+        .await
+    }
+
+    fn chunks(parts: &[&'static str]) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+        futures_util::stream::iter(
+            parts
+                .iter()
+                .map(|part| Ok(Bytes::from_static(part.as_bytes())))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[tokio::test]
+    async fn reading_stops_keeping_bytes_past_the_limit() {
+        let body = read(&HeaderMap::new(), chunks(&["abc", "de"]), 5).await;
+        assert!(matches!(body, RawBody::Complete(ref bytes) if bytes.as_ref() == b"abcde"));
+        let body = read(&HeaderMap::new(), chunks(&["abc", "def"]), 5).await;
+        assert!(matches!(body, RawBody::TooLarge { limit: 5 }));
+        let mut declared = HeaderMap::new();
+        declared.insert(CONTENT_LENGTH, HeaderValue::from_static("999999999"));
+        let body = read(&declared, chunks(&[]), 5).await;
+        assert!(matches!(body, RawBody::TooLarge { limit: 5 }));
+        let broken =
+            futures_util::stream::iter(vec![Err::<Bytes, _>(std::io::Error::other("cut"))]);
+        assert!(matches!(
+            read(&HeaderMap::new(), broken, 5).await,
+            RawBody::Broken
+        ));
+    }
+
+    #[tokio::test]
+    async fn json_form_and_multipart_give_the_same_data() {
+        let json = decoded("application/json", r#"{"username":"a","password":"b"}"#).await;
+        let form = decoded(
+            "application/x-www-form-urlencoded; charset=utf-8",
+            "username=a&password=b",
+        )
+        .await;
+        let multipart = decoded(
+            "multipart/form-data; boundary=XX",
+            "--XX\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\na\r\n--XX\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nb\r\n--XX--\r\n",
+        )
+        .await;
+        for data in [json, form, multipart] {
+            let data = data.unwrap_or_else(|err| panic!("{err}"));
+            assert_eq!(data.get("username"), Some(&Value::from("a")));
+            assert_eq!(data.get("password"), Some(&Value::from("b")));
+        }
+    }
+
+    #[tokio::test]
+    async fn empty_or_untyped_bodies_are_no_data() {
+        assert_eq!(decoded("text/plain", "").await.ok(), Some(FormData::new()));
+        let untyped = decode(
+            &HeaderMap::new(),
+            &RawBody::Complete(Bytes::from_static(b"x=1")),
+        )
+        .await;
+        assert_eq!(untyped.ok(), Some(FormData::new()));
+    }
+
+    #[tokio::test]
+    async fn bad_bodies_give_drf_errors() {
+        assert!(matches!(
+            decoded("Text/Plain; charset=utf-8", "x").await,
+            Err(ApiError::UnsupportedMediaType(ref t)) if t == "text/plain"
+        ));
+        assert!(matches!(
+            decoded("application/json", r#"{"a":"#).await,
+            Err(ApiError::ParseError(ref m)) if m.starts_with("JSON parse error - ")
+        ));
+        assert!(matches!(
+            decoded("application/json", "\u{ff}").await,
+            Err(ApiError::ParseError(_))
+        ));
+        for (body, name) in [
+            ("[]", "list"),
+            ("\"x\"", "str"),
+            ("1", "int"),
+            ("1.5", "float"),
+            ("true", "bool"),
+            ("null", "NoneType"),
+        ] {
+            assert!(
+                matches!(decoded("application/json", body).await, Err(ApiError::NotADictionary(n)) if n == name),
+                "{body}"
+            );
+        }
+        assert!(matches!(
+            decoded("multipart/form-data", "--XX--").await,
+            Err(ApiError::ParseError(ref m)) if m.starts_with("Multipart form parse error - ")
+        ));
+    }
+}

@@ -1,0 +1,473 @@
+//! Server configuration: the `Config` value, the clap command line that produces it, and its checks.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::builder::BoolishValueParser;
+use clap::parser::ValueSource;
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
+
+/// The fixed signing key of [`Config::for_tests`], so tests can forge tokens.
+const TEST_SIGNING_KEY: &str = "test-signing-key-0123456789abcdef0123456789abcdef";
+
+/// Everything the server needs to start. Build it from the command line with
+/// [`Config::parse_from`] or in code with [`Config::for_tests`] and plain field assignment.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    pub bind: SocketAddr,
+    /// HS256 secret; `None` generates a random 256-bit key at start.
+    pub signing_key: Option<String>,
+    pub access_lifetime: Duration,
+    pub refresh_lifetime: Duration,
+    /// Tolerance on `exp`, `nbf` and `iat`.
+    pub leeway: Duration,
+    /// Accounts in id order: the first gets id 1.
+    pub users: Vec<UserSpec>,
+    pub rotate_refresh_tokens: bool,
+    /// Only has an effect together with `rotate_refresh_tokens`.
+    pub blacklist_after_rotation: bool,
+    pub max_body_bytes: u64,
+}
+
+/// One account as configured: `USERNAME:EMAIL:PASSWORD[:inactive]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserSpec {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub active: bool,
+}
+
+/// Why a configuration was refused. Every variant means exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// clap's own error (also `--help` and `--version`, which are not failures).
+    #[error(transparent)]
+    Cli(#[from] clap::Error),
+    #[error("--signing-key must not be empty")]
+    EmptySigningKey,
+    #[error("--access-lifetime must be at least one second")]
+    AccessLifetimeTooShort,
+    #[error(
+        "--refresh-lifetime ({refresh}) must be longer than --access-lifetime ({access})",
+        refresh = humantime::format_duration(*.refresh),
+        access = humantime::format_duration(*.access)
+    )]
+    RefreshNotLonger { access: Duration, refresh: Duration },
+    #[error("--max-body-bytes must be at least 1")]
+    ZeroBodyLimit,
+    #[error(
+        "--user number {position}: expected USERNAME:EMAIL:PASSWORD[:inactive] with all three non-empty"
+    )]
+    MalformedUser { position: usize },
+    #[error("--user: username {0:?} is given twice")]
+    DuplicateUsername(String),
+    #[error("--user: email {0:?} is given twice")]
+    DuplicateEmail(String),
+}
+
+impl ConfigError {
+    /// The process exit code for this error (clap decides for its own; ours are all 2).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ConfigError::Cli(err) => err.exit_code(),
+            _ => 2,
+        }
+    }
+}
+
+/// Reference server for the JWT login API (classic and simplejwt dialects, one user store).
+#[derive(Debug, Parser)]
+#[command(name = "reference-server", version, about, long_about = None)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
+    bind: SocketAddr,
+
+    /// HS256 signing key. When absent a random 256-bit key is generated at start.
+    #[arg(long, env = "SIGNING_KEY", hide_env_values = true)]
+    signing_key: Option<String>,
+
+    /// Access token lifetime (`300`, `90s`, `5m`, `1h`).
+    #[arg(long, env = "ACCESS_TOKEN_LIFETIME", default_value = "5m", value_parser = parse_duration)]
+    access_lifetime: Duration,
+
+    /// Refresh token lifetime; must be longer than the access lifetime.
+    #[arg(long, env = "REFRESH_TOKEN_LIFETIME", default_value = "1d", value_parser = parse_duration)]
+    refresh_lifetime: Duration,
+
+    /// Clock tolerance when checking exp, nbf and iat.
+    #[arg(long, env = "LEEWAY", default_value = "0s", value_parser = parse_duration)]
+    leeway: Duration,
+
+    /// An account, repeatable; the password may contain ':'. The env var takes a comma-separated
+    /// list. Without any, the demo account demo / demo@example.com / demo-password exists.
+    #[arg(
+        long = "user",
+        env = "USERS",
+        value_name = "USERNAME:EMAIL:PASSWORD[:inactive]",
+        hide_env_values = true
+    )]
+    users: Vec<String>,
+
+    /// Refresh returns a new refresh token too.
+    #[arg(long, env = "ROTATE_REFRESH_TOKENS", action = ArgAction::SetTrue,
+          value_parser = BoolishValueParser::new())]
+    rotate_refresh_tokens: bool,
+
+    /// With rotation, a refresh token that was rotated away is refused afterwards.
+    #[arg(long, env = "BLACKLIST_AFTER_ROTATION", action = ArgAction::SetTrue,
+          value_parser = BoolishValueParser::new())]
+    blacklist_after_rotation: bool,
+
+    /// Largest accepted request body, in bytes (413 above it).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    max_body_bytes: u64,
+}
+
+impl Config {
+    /// Parses the command line (and the environment) and checks the result.
+    pub fn parse_from<I, T>(args: I) -> Result<Config, ConfigError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let cli = Cli::from_arg_matches(&matches)?;
+        // Only the environment variable is a comma-separated list: on the command line a
+        // password may contain commas.
+        let raw_users: Vec<String> =
+            if matches.value_source("users") == Some(ValueSource::EnvVariable) {
+                cli.users
+                    .iter()
+                    .flat_map(|list| list.split(','))
+                    .filter(|item| !item.trim().is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            } else {
+                cli.users
+            };
+        let users = if raw_users.is_empty() {
+            vec![UserSpec::demo()]
+        } else {
+            raw_users
+                .iter()
+                .enumerate()
+                .map(|(index, raw)| UserSpec::parse(raw, index + 1))
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let config = Config {
+            bind: cli.bind,
+            signing_key: cli.signing_key,
+            access_lifetime: cli.access_lifetime,
+            refresh_lifetime: cli.refresh_lifetime,
+            leeway: cli.leeway,
+            users,
+            rotate_refresh_tokens: cli.rotate_refresh_tokens,
+            blacklist_after_rotation: cli.blacklist_after_rotation,
+            max_body_bytes: cli.max_body_bytes,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Short lifetimes and fixed accounts for tests: key [`Config::for_tests`]`.signing_key`,
+    /// access 2 s, refresh 4 s, leeway 0, bind 127.0.0.1:0, `demo` (active, id 1) and
+    /// `inactive` / `inactive@example.com` / `inactive-password` (inactive, id 2).
+    pub fn for_tests() -> Config {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            signing_key: Some(TEST_SIGNING_KEY.to_owned()),
+            access_lifetime: Duration::from_secs(2),
+            refresh_lifetime: Duration::from_secs(4),
+            leeway: Duration::ZERO,
+            users: vec![
+                UserSpec::demo(),
+                UserSpec {
+                    username: "inactive".to_owned(),
+                    email: "inactive@example.com".to_owned(),
+                    password: "inactive-password".to_owned(),
+                    active: false,
+                },
+            ],
+            rotate_refresh_tokens: false,
+            blacklist_after_rotation: false,
+            max_body_bytes: 1_048_576,
+        }
+    }
+
+    /// True when the only account is the built-in demo account (main warns about it).
+    pub fn uses_demo_user(&self) -> bool {
+        self.users == [UserSpec::demo()]
+    }
+
+    /// The checks that make a configuration usable; `spawn` runs them too.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.signing_key.as_deref() == Some("") {
+            return Err(ConfigError::EmptySigningKey);
+        }
+        if self.access_lifetime < Duration::from_secs(1) {
+            return Err(ConfigError::AccessLifetimeTooShort);
+        }
+        if self.refresh_lifetime <= self.access_lifetime {
+            return Err(ConfigError::RefreshNotLonger {
+                access: self.access_lifetime,
+                refresh: self.refresh_lifetime,
+            });
+        }
+        if self.max_body_bytes == 0 {
+            return Err(ConfigError::ZeroBodyLimit);
+        }
+        for (index, user) in self.users.iter().enumerate() {
+            if user.username.is_empty() || user.email.is_empty() || user.password.is_empty() {
+                return Err(ConfigError::MalformedUser {
+                    position: index + 1,
+                });
+            }
+            let earlier = &self.users[..index];
+            if earlier.iter().any(|other| other.username == user.username) {
+                return Err(ConfigError::DuplicateUsername(user.username.clone()));
+            }
+            if earlier.iter().any(|other| other.email == user.email) {
+                return Err(ConfigError::DuplicateEmail(user.email.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl UserSpec {
+    /// The account that exists when no `--user` is given.
+    pub fn demo() -> UserSpec {
+        UserSpec {
+            username: "demo".to_owned(),
+            email: "demo@example.com".to_owned(),
+            password: "demo-password".to_owned(),
+            active: true,
+        }
+    }
+
+    /// Parses `USERNAME:EMAIL:PASSWORD[:inactive]`; `position` (1-based) only labels errors,
+    /// which never repeat the text because it holds a password.
+    pub fn parse(raw: &str, position: usize) -> Result<UserSpec, ConfigError> {
+        let malformed = || ConfigError::MalformedUser { position };
+        let mut parts = raw.splitn(3, ':');
+        let username = parts.next().ok_or_else(malformed)?;
+        let email = parts.next().ok_or_else(malformed)?;
+        let rest = parts.next().ok_or_else(malformed)?;
+        let (password, active) = match rest.strip_suffix(":inactive") {
+            Some(password) => (password, false),
+            None => (rest, true),
+        };
+        if username.is_empty() || email.is_empty() || password.is_empty() {
+            return Err(malformed());
+        }
+        Ok(UserSpec {
+            username: username.to_owned(),
+            email: email.to_owned(),
+            password: password.to_owned(),
+            active,
+        })
+    }
+}
+
+/// A human duration (`2s`, `5m`, `1d`, `1h 30m`) or a bare number of seconds.
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    if let Ok(seconds) = raw.parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
+    humantime::parse_duration(raw).map_err(|err| format!("{err} (examples: 30, 90s, 5m, 1d)"))
+}
+
+// Hand-written so that neither the signing key nor any password reaches a log line.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field(
+                "signing_key",
+                &self.signing_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("access_lifetime", &self.access_lifetime)
+            .field("refresh_lifetime", &self.refresh_lifetime)
+            .field("leeway", &self.leeway)
+            .field("users", &self.users)
+            .field("rotate_refresh_tokens", &self.rotate_refresh_tokens)
+            .field("blacklist_after_rotation", &self.blacklist_after_rotation)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish()
+    }
+}
+
+impl fmt::Debug for UserSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserSpec")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("active", &self.active)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Config, ConfigError> {
+        Config::parse_from(std::iter::once("reference-server").chain(args.iter().copied()))
+    }
+
+    fn parsed(args: &[&str]) -> Config {
+        match parse(args) {
+            Ok(config) => config,
+            Err(err) => panic!("{args:?} should parse: {err}"),
+        }
+    }
+
+    fn refused(args: &[&str]) -> ConfigError {
+        match parse(args) {
+            Ok(config) => panic!("{args:?} should be refused, got {config:?}"),
+            Err(err) => err,
+        }
+    }
+
+    #[test]
+    fn defaults_match_simplejwt() {
+        let config = parsed(&[]);
+        assert_eq!(config.bind, SocketAddr::from(([127, 0, 0, 1], 8000)));
+        assert_eq!(config.signing_key, None);
+        assert_eq!(config.access_lifetime, Duration::from_secs(300));
+        assert_eq!(config.refresh_lifetime, Duration::from_secs(86_400));
+        assert_eq!(config.leeway, Duration::ZERO);
+        assert_eq!(config.max_body_bytes, 1_048_576);
+        assert!(!config.rotate_refresh_tokens);
+        assert!(!config.blacklist_after_rotation);
+        assert!(config.uses_demo_user());
+    }
+
+    #[test]
+    fn durations_accept_human_units_and_bare_seconds() {
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5_400)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("-5s").is_err());
+    }
+
+    #[test]
+    fn flags_set_every_field() {
+        let config = parsed(&[
+            "--bind",
+            "0.0.0.0:9000",
+            "--signing-key",
+            "k",
+            "--access-lifetime",
+            "2s",
+            "--refresh-lifetime",
+            "4",
+            "--leeway",
+            "1s",
+            "--rotate-refresh-tokens",
+            "--blacklist-after-rotation",
+            "--max-body-bytes",
+            "10",
+            "--user",
+            "alice:alice@example.com:pw",
+        ]);
+        assert_eq!(config.bind, SocketAddr::from(([0, 0, 0, 0], 9000)));
+        assert_eq!(config.signing_key.as_deref(), Some("k"));
+        assert_eq!(config.access_lifetime, Duration::from_secs(2));
+        assert_eq!(config.refresh_lifetime, Duration::from_secs(4));
+        assert_eq!(config.leeway, Duration::from_secs(1));
+        assert!(config.rotate_refresh_tokens);
+        assert!(config.blacklist_after_rotation);
+        assert_eq!(config.max_body_bytes, 10);
+        assert!(!config.uses_demo_user());
+    }
+
+    #[test]
+    fn user_password_may_contain_colons_and_commas() {
+        let config = parsed(&[
+            "--user",
+            "alice:alice@example.com:a:b,c",
+            "--user",
+            "bob:bob@example.com:x:y:inactive",
+        ]);
+        assert_eq!(config.users.len(), 2);
+        assert_eq!(config.users[0].username, "alice");
+        assert_eq!(config.users[0].email, "alice@example.com");
+        assert_eq!(config.users[0].password, "a:b,c");
+        assert!(config.users[0].active);
+        assert_eq!(config.users[1].password, "x:y");
+        assert!(!config.users[1].active);
+    }
+
+    #[test]
+    fn malformed_users_are_refused_without_echoing_the_password() {
+        for bad in [
+            "alice",
+            "alice:a@example.com",
+            ":a@example.com:pw",
+            "alice::pw",
+            "a:b::inactive",
+        ] {
+            let err = refused(&["--user", bad]);
+            assert!(
+                matches!(err, ConfigError::MalformedUser { position: 1 }),
+                "{bad}: {err}"
+            );
+            assert_eq!(err.exit_code(), 2);
+        }
+        let err = refused(&["--user", "alice:a@example.com:secret-pw", "--user", "bob"]);
+        assert!(!err.to_string().contains("secret-pw"));
+        assert!(matches!(err, ConfigError::MalformedUser { position: 2 }));
+    }
+
+    #[test]
+    fn duplicate_accounts_are_refused() {
+        let err = refused(&["--user", "a:a@x:1", "--user", "a:b@x:2"]);
+        assert!(matches!(err, ConfigError::DuplicateUsername(ref name) if name == "a"));
+        let err = refused(&["--user", "a:a@x:1", "--user", "b:a@x:2"]);
+        assert!(matches!(err, ConfigError::DuplicateEmail(ref email) if email == "a@x"));
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn inconsistent_values_exit_2() {
+        let cases: [&[&str]; 6] = [
+            &["--signing-key", ""],
+            &["--access-lifetime", "5m", "--refresh-lifetime", "5m"],
+            &["--access-lifetime", "0s"],
+            &["--max-body-bytes", "0"],
+            &["--access-lifetime", "soon"],
+            &["--bind", "nowhere"],
+        ];
+        for args in cases {
+            assert_eq!(refused(args).exit_code(), 2, "{args:?}");
+        }
+        assert_eq!(refused(&["--no-such-flag"]).exit_code(), 2);
+    }
+
+    #[test]
+    fn help_is_not_a_failure() {
+        assert_eq!(refused(&["--help"]).exit_code(), 0);
+    }
+
+    #[test]
+    fn debug_output_redacts_secrets() {
+        let text = format!("{:?}", Config::for_tests());
+        assert!(!text.contains(TEST_SIGNING_KEY));
+        assert!(!text.contains("demo-password"));
+    }
+
+    #[test]
+    fn test_config_is_valid() {
+        assert!(Config::for_tests().validate().is_ok());
+    }
+}

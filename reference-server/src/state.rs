@@ -1,0 +1,95 @@
+//! The shared state of a running server: one signing key, one user store, one resource store.
+
+use std::sync::Arc;
+
+use rand::RngCore;
+
+use crate::config::{Config, ConfigError};
+use crate::store::{InMemoryStore, ResourceStore};
+use crate::tokens::{TokenSettings, Tokens};
+use crate::users::{HashError, UserStore};
+
+/// Cheap to clone; every route gets a copy.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    tokens: Tokens,
+    users: UserStore,
+    resources: Box<dyn ResourceStore>,
+    max_body_bytes: u64,
+}
+
+/// Why the state could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error("password hashing task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl AppState {
+    /// Validates `config`, hashes the passwords (on a blocking thread) and sets up an empty
+    /// in-memory resource store.
+    pub async fn build(config: &Config) -> Result<AppState, StateError> {
+        AppState::with_store(config, Box::new(InMemoryStore::default())).await
+    }
+
+    /// As [`AppState::build`], with the given resource store.
+    pub async fn with_store(
+        config: &Config,
+        resources: Box<dyn ResourceStore>,
+    ) -> Result<AppState, StateError> {
+        config.validate()?;
+        let specs = config.users.clone();
+        let users = tokio::task::spawn_blocking(move || UserStore::build(&specs)).await??;
+        let key = match &config.signing_key {
+            Some(key) => key.as_bytes().to_vec(),
+            None => {
+                let mut key = vec![0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut key);
+                key
+            }
+        };
+        let tokens = Tokens::new(
+            &key,
+            TokenSettings {
+                access_lifetime: config.access_lifetime,
+                refresh_lifetime: config.refresh_lifetime,
+                leeway: config.leeway,
+                rotate_refresh_tokens: config.rotate_refresh_tokens,
+                blacklist_after_rotation: config.blacklist_after_rotation,
+            },
+        );
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                tokens,
+                users,
+                resources,
+                max_body_bytes: config.max_body_bytes,
+            }),
+        })
+    }
+
+    pub fn tokens(&self) -> &Tokens {
+        &self.inner.tokens
+    }
+
+    pub fn users(&self) -> &UserStore {
+        &self.inner.users
+    }
+
+    pub fn resources(&self) -> &dyn ResourceStore {
+        self.inner.resources.as_ref()
+    }
+
+    pub fn max_body_bytes(&self) -> u64 {
+        self.inner.max_body_bytes
+    }
+}
