@@ -151,12 +151,14 @@ impl Collector {
                 }
             }
             S::Hook(kind, Hook::Failed(_, info)) => {
-                if let Some((res, _)) = self.in_flight.get_mut(sc) {
-                    if res.outcome == Outcome::Passed {
-                        res.outcome = Outcome::Failed {
-                            message: format!("{kind:?} hook failed: {}", panic_message(&info)),
-                        };
-                    }
+                if let Some((res, _)) = self
+                    .in_flight
+                    .get_mut(sc)
+                    .filter(|(r, _)| r.outcome == Outcome::Passed)
+                {
+                    res.outcome = Outcome::Failed {
+                        message: format!("{kind:?} hook failed: {}", panic_message(&info)),
+                    };
                 }
             }
             S::Background(st, step) | S::Step(st, step) => {

@@ -77,6 +77,8 @@ pub struct Exchange {
     pub request: Request,
     /// What came back.
     pub outcome: Result<Response, TransportError>,
+    /// When the request was sent.
+    pub sent: std::time::SystemTime,
 }
 
 /// A reqwest client configured for conformance checks: no redirects followed, bounded time.
@@ -108,8 +110,13 @@ impl Client {
 
     /// Sends `request` and reads the whole response.
     pub async fn send(&self, request: Request) -> Exchange {
+        let sent = std::time::SystemTime::now();
         let outcome = self.try_send(&request).await;
-        Exchange { request, outcome }
+        Exchange {
+            request,
+            outcome,
+            sent,
+        }
     }
 
     async fn try_send(&self, r: &Request) -> Result<Response, TransportError> {
@@ -462,6 +469,7 @@ mod tests {
                 body: br#"{"token": "eyJhbGciOiJIUzI1NiJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl", "it's": 1}"#.to_vec(),
             },
             outcome: Err(TransportError::Timeout(Duration::from_secs(1))),
+            sent: std::time::SystemTime::now(),
         };
         let curl = ex.curl();
         assert!(curl.starts_with(

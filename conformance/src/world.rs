@@ -140,6 +140,8 @@ pub struct ApiWorld {
     pub raw_answer: Option<Result<RawResponse, TransportError>>,
     /// Observations for the report (`@info`).
     pub notes: Vec<String>,
+    /// Tokens whose expiry the scenario waited for on purpose.
+    pub awaited: Vec<String>,
 }
 
 /// The rule a response broke, if any, of those that hold for every response.
@@ -201,19 +203,52 @@ impl ApiWorld {
             raw: None,
             raw_answer: None,
             notes: Vec::new(),
+            awaited: Vec::new(),
         }
     }
 
     // ----- failing -----------------------------------------------------------------------
 
     /// Fails the step: `what` says what was expected and found; the last exchange follows.
+    ///
+    /// If a token the scenario meant to be valid had already expired when the last request
+    /// went out (a slow target, short lifetimes), the scenario could not run as written: it is
+    /// skipped with that reason rather than failed.
     pub fn fail(&self, what: impl AsRef<str>) -> ! {
+        if let Some(why) = self.expired_in_flight() {
+            skip(why);
+        }
         let mut msg = self.t.redactor.apply(what.as_ref());
         if let Some(ex) = self.history.last() {
             msg.push_str("\n\n");
             msg.push_str(&ex.render(&self.t.redactor));
         }
         panic!("{msg}")
+    }
+
+    fn expired_in_flight(&self) -> Option<String> {
+        let ex = self.history.last()?;
+        let mut sent_text = String::from_utf8_lossy(&ex.request.body).into_owned();
+        for (_, v) in &ex.request.headers {
+            sent_text.push(' ');
+            sent_text.push_str(v);
+        }
+        self.tokens.iter().find_map(|(name, token)| {
+            if self.awaited.contains(name) || !sent_text.contains(&token.value) {
+                return None;
+            }
+            let lifetime = lifetime(&token.value)?;
+            // `exp` is floored, so the token may die up to a second before received + lifetime.
+            let age = ex.sent.duration_since(token.received).unwrap_or_default() + Duration::from_secs(1);
+            (age >= lifetime).then(|| {
+                format!(
+                    "${{{name}}} expired while the scenario ran (it lives {} s; the target took {:.1} s to get this far): \
+                     give the target longer token lifetimes, or lower --concurrency",
+                    lifetime.as_secs(),
+                    ex.sent.duration_since(token.received).unwrap_or_default().as_secs_f64()
+                )
+            })
+        })
     }
 
     /// The last response, or a failure if there is none.
@@ -623,9 +658,7 @@ impl ApiWorld {
         if self.cleanup.is_empty() {
             return;
         }
-        let Some(token) = self.tokens.get("access").map(|t| t.value.clone()) else {
-            return;
-        };
+        let token = self.access().await;
         let urls = std::mem::take(&mut self.cleanup);
         let sends = urls.iter().map(|url| {
             self.t.client.send(Request {
@@ -672,6 +705,13 @@ impl ApiWorld {
             Err(e) => format!("{} {} → {e}", ex.request.method, path),
         }
     }
+}
+
+/// `exp - iat` of a token.
+pub fn lifetime(token: &str) -> Option<Duration> {
+    let c = jwt::decode(token).ok()?.claims;
+    let (exp, iat) = (c.get("exp")?.as_i64()?, c.get("iat")?.as_i64()?);
+    Some(Duration::from_secs(u64::try_from(exp - iat).ok()?))
 }
 
 /// A JSON object of string fields.

@@ -63,18 +63,18 @@ pub fn parse_body(w: &ApiWorld, text: &str) -> Body {
     if let Some(ct) = typed("invalid UTF-8 typed \"") {
         return Body::InvalidUtf8(ct);
     }
-    if let Some(rest) = text.strip_prefix("the body '") {
-        if let Some((body, ct)) = rest.rsplit_once("' typed \"") {
-            return Body::Raw(body.to_string(), ct.trim_end_matches('"').to_string());
-        }
+    if let Some((body, ct)) = text
+        .strip_prefix("the body '")
+        .and_then(|rest| rest.rsplit_once("' typed \""))
+    {
+        return Body::Raw(body.to_string(), ct.trim_end_matches('"').to_string());
     }
     if let Some(n) = text
         .strip_prefix("JSON nested ")
         .and_then(|r| r.strip_suffix(" levels deep"))
+        .and_then(|n| n.parse().ok())
     {
-        if let Ok(n) = n.parse() {
-            return Body::Nested(n);
-        }
+        return Body::Nested(n);
     }
     w.fail(format!("suite error: unknown body description {text:?}"))
 }

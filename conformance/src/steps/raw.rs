@@ -46,7 +46,11 @@ fn record(
         headers: Vec::new(),
         body,
     };
-    w.history.push(Exchange { request, outcome });
+    w.history.push(Exchange {
+        request,
+        outcome,
+        sent: std::time::SystemTime::now(),
+    });
 }
 
 #[when(

@@ -168,6 +168,12 @@ async fn wait_until_expired(w: &mut ApiWorld, reference: String) {
             w.t.max_wait.as_secs()
         ));
     }
+    w.awaited.push(
+        reference
+            .trim_start_matches("${")
+            .trim_end_matches('}')
+            .to_string(),
+    );
     tokio::time::sleep(wait).await;
 }
 

@@ -239,11 +239,38 @@ async fn create_concurrently(w: &mut ApiWorld, n: usize) {
 
 #[given(regex = r"^I have created (\d+) resources$")]
 async fn created_n(w: &mut ApiWorld, n: usize) {
+    // Setup, so done concurrently: a slow target should not eat the token's lifetime here.
+    let url = w.t.url(&w.collection_path());
+    let bodies: Vec<_> = (0..n)
+        .map(|i| fields(&[("field1", &format!("s{i}")), ("field2", "same")]))
+        .collect();
+    let results = concurrently(
+        w,
+        "POST",
+        bodies.iter().map(|b| (url.clone(), b.clone())).collect(),
+    )
+    .await;
     w.batch.clear();
-    for i in 0..n {
-        let body = fields(&[("field1", &format!("s{i}")), ("field2", "same")]);
-        let r = w.create(body.clone()).await;
-        w.batch.push((Some(r), body, 201));
+    for (body, (status, json)) in bodies.into_iter().zip(results) {
+        let id = json
+            .and_then(|j| j.get("id").cloned())
+            .filter(|v| !v.is_null());
+        let Some(id) = id.filter(|_| status == 201) else {
+            w.fail(format!(
+                "setup failed: creating a resource answered {status} without an id, not 201"
+            ));
+        };
+        let url = w.item_url(&id);
+        w.cleanup.push(url.clone());
+        w.batch.push((
+            Some(Resource {
+                id,
+                url,
+                fields: body,
+            }),
+            Map::new(),
+            201,
+        ));
     }
 }
 

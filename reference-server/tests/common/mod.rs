@@ -47,7 +47,11 @@ impl TestServer {
             Ok(client) => client,
             Err(err) => panic!("client: {err}"),
         };
-        TestServer { server, config, client }
+        TestServer {
+            server,
+            config,
+            client,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -70,7 +74,11 @@ impl TestServer {
             Ok(text) => text,
             Err(err) => panic!("reading the body failed: {err}"),
         };
-        Reply { status, headers, text }
+        Reply {
+            status,
+            headers,
+            text,
+        }
     }
 
     pub fn request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
@@ -91,7 +99,13 @@ impl TestServer {
     }
 
     /// `method path` with `Authorization: Bearer token`, and a JSON body when given.
-    pub async fn authed(&self, method: &str, path: &str, token: &str, body: Option<&Value>) -> Reply {
+    pub async fn authed(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> Reply {
         let mut request = self.request(method, path).bearer_auth(token);
         if let Some(body) = body {
             request = request.json(body);
@@ -102,7 +116,10 @@ impl TestServer {
     /// The classic login of the active demo account.
     pub async fn login(&self) -> Pair {
         let reply = self
-            .post_json("/gettoken/", &json!({"username": "demo", "password": "demo-password"}))
+            .post_json(
+                "/gettoken/",
+                &json!({"username": "demo", "password": "demo-password"}),
+            )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         let body = reply.json();
@@ -132,7 +149,8 @@ pub struct Pair {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|err| panic!("not JSON ({err}): {:?}", self.text))
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|err| panic!("not JSON ({err}): {:?}", self.text))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -141,7 +159,12 @@ impl Reply {
 
     /// Exact status and exact (compact) body text.
     pub fn expect(&self, status: u16, body: &str) -> &Reply {
-        assert_eq!((self.status, self.text.as_str()), (status, body), "headers: {:?}", self.headers);
+        assert_eq!(
+            (self.status, self.text.as_str()),
+            (status, body),
+            "headers: {:?}",
+            self.headers
+        );
         if !body.is_empty() {
             assert_eq!(self.header("content-type"), Some("application/json"));
         }
@@ -187,13 +210,18 @@ pub fn token_not_valid(message: &str) -> String {
 }
 
 pub fn form(request: reqwest::RequestBuilder, pairs: &[(&str, &str)]) -> reqwest::RequestBuilder {
-    let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish();
     request
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body)
 }
 
-pub fn multipart(request: reqwest::RequestBuilder, pairs: &[(&str, &str)]) -> reqwest::RequestBuilder {
+pub fn multipart(
+    request: reqwest::RequestBuilder,
+    pairs: &[(&str, &str)],
+) -> reqwest::RequestBuilder {
     let mut body = String::new();
     for (name, value) in pairs {
         body.push_str(&format!(
@@ -206,7 +234,11 @@ pub fn multipart(request: reqwest::RequestBuilder, pairs: &[(&str, &str)]) -> re
         .body(body)
 }
 
-pub fn with_header(request: reqwest::RequestBuilder, name: &'static str, value: &str) -> reqwest::RequestBuilder {
+pub fn with_header(
+    request: reqwest::RequestBuilder,
+    name: &'static str,
+    value: &str,
+) -> reqwest::RequestBuilder {
     match HeaderValue::from_str(value) {
         Ok(value) => request.header(HeaderName::from_static(name), value),
         Err(err) => panic!("header {name}: {err}"),
@@ -225,7 +257,10 @@ pub fn sign(key: &str, header: &Value, claims: &Value) -> String {
         Err(err) => panic!("{err}"),
     };
     mac.update(message.as_bytes());
-    format!("{message}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    format!(
+        "{message}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
 }
 
 /// The payload of a token, unverified.
@@ -255,7 +290,10 @@ pub fn tampered(token: &str, claims: &Value) -> String {
 /// The same claims with `alg: none` and no signature.
 pub fn unsigned(token: &str) -> String {
     let payload = token.split('.').nth(1).unwrap_or_default();
-    format!("{}.{payload}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#))
+    format!(
+        "{}.{payload}.",
+        URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#)
+    )
 }
 
 pub fn now() -> i64 {
@@ -266,12 +304,14 @@ pub fn now() -> i64 {
 }
 
 fn uuid_like() -> String {
-    format!("{:032x}", SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos())
+    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// Sleeps until the wall clock has reached `exp` (whole seconds) plus a margin.
 pub async fn sleep_past(exp: i64) {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let target = Duration::from_secs(exp.max(0) as u64) + Duration::from_millis(50);
     if let Some(wait) = target.checked_sub(now) {
         assert!(wait < Duration::from_secs(10), "refusing to sleep {wait:?}");

@@ -1,0 +1,214 @@
+//! The whole suite, run by the real `jwt-conformance` binary, against the reference server
+//! started in this test process on port 0: once per built-in profile, with and without refresh
+//! rotation + blacklist. Any failed scenario, any scenario skipped for a reason other than the
+//! expected ones (an absent endpoint, a refresh mode the server is not in), fails the test.
+//!
+//! With `BASE_URL` set, the suite runs against that target instead, configured by the usual
+//! environment variables (PROFILE, LOGIN, PASSWORD, SIGNING_KEY, ...).
+
+use std::{process::Command, time::Duration};
+
+use reference_server::{Config, UserSpec};
+use serde_json::Value;
+
+const KEY: &str = "conformance-test-key-7f3a9c1e5b2d4f6a8c0e";
+
+async fn server(rotating: bool) -> reference_server::RunningServer {
+    let mut c = Config::for_tests();
+    c.bind = ([127, 0, 0, 1], 0).into();
+    c.signing_key = Some(KEY.into());
+    c.access_lifetime = Duration::from_secs(5);
+    c.refresh_lifetime = Duration::from_secs(8);
+    c.users = vec![
+        UserSpec {
+            username: "carol".into(),
+            email: "carol@example.com".into(),
+            password: "carol-pw-1".into(),
+            active: true,
+        },
+        UserSpec {
+            username: "dave".into(),
+            email: "dave@example.com".into(),
+            password: "dave-pw-1".into(),
+            active: false,
+        },
+    ];
+    c.rotate_refresh_tokens = rotating;
+    c.blacklist_after_rotation = rotating;
+    reference_server::spawn(c)
+        .await
+        .expect("the reference server starts")
+}
+
+/// Runs the binary; returns its exit code and its JSON report.
+fn suite(args: &[String], envs: &[(&str, &str)]) -> (i32, Value) {
+    let dir = std::env::temp_dir().join(format!("jwt-conformance-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let json = dir.join("report.json");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"));
+    cmd.args(args).arg("--json").arg(&json).arg("--quiet");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: Value = std::fs::read_to_string(&json)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_else(|| panic!("no JSON report; stdout:\n{stdout}\nstderr:\n{stderr}"));
+    let code = out.status.code().unwrap_or(-1);
+    if code != 0 {
+        eprintln!("{stdout}\n{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    (code, report)
+}
+
+fn uuid_like() -> String {
+    format!("{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], "")
+}
+
+/// Checks a run: conforms, and every skip is one of `allowed`.
+fn assert_clean(report: &Value, allowed_skips: &[&str]) {
+    let runs = report["runs"].as_array().expect("runs");
+    assert!(!runs.is_empty());
+    for run in runs {
+        assert_eq!(
+            run["totals"]["failed"], 0,
+            "failed scenarios in {}",
+            run["profile"]
+        );
+        let scenarios = run["scenarios"].as_array().expect("scenarios");
+        assert!(
+            scenarios.len() > 100,
+            "suspiciously few scenarios: {}",
+            scenarios.len()
+        );
+        for s in scenarios {
+            if s["outcome"] == "skipped" {
+                let reason = s["reason"].as_str().unwrap_or_default();
+                assert!(
+                    allowed_skips.iter().any(|a| reason.starts_with(a)),
+                    "unexpected skip of {:?}: {reason}",
+                    s["scenario"]
+                );
+            }
+            if let Some(m) = s["message"].as_str() {
+                assert!(!m.contains("suite error"), "{}: {m}", s["scenario"]);
+            }
+        }
+        assert_eq!(
+            run["totals"]["warnings"], 0,
+            "SHOULD warnings against the reference server"
+        );
+    }
+    assert_eq!(report["conforms"], true);
+}
+
+fn account_args(base_url: &str, profile: &str, email: bool) -> Vec<String> {
+    let (login, inactive) = if email {
+        ("carol@example.com", "dave@example.com")
+    } else {
+        ("carol", "dave")
+    };
+    [
+        "--base-url",
+        base_url,
+        "--profile",
+        profile,
+        "--login",
+        login,
+        "--password",
+        "carol-pw-1",
+        "--inactive-login",
+        inactive,
+        "--inactive-password",
+        "dave-pw-1",
+        "--inactive-user-id",
+        "2",
+        "--signing-key",
+        KEY,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// A profile file for `base` with the lifetimes and refresh mode of the test server.
+fn profile_file(base: &str, rotating: bool) -> std::path::PathBuf {
+    let text = format!(
+        "base = \"{base}\"\n[tokens]\naccess_lifetime = \"5s\"\nrefresh_lifetime = \"8s\"\nrotate_refresh_tokens = {rotating}\nblacklist_after_rotation = {rotating}\n"
+    );
+    let path = std::env::temp_dir().join(format!(
+        "jwt-conformance-{}-{base}-{rotating}.toml",
+        std::process::id()
+    ));
+    std::fs::write(&path, text).expect("write profile");
+    path
+}
+
+const NO_ROTATION_SKIPS: &[&str] = &[
+    "the profile does not declare blacklist after rotation",
+    "the target does not rotate refresh tokens",
+];
+const ROTATION_SKIPS: &[&str] = &["the profile declares refresh token rotation"];
+const NO_RESOURCES: &str = "the profile has no resource collection";
+
+async fn check(base: &str, rotating: bool) {
+    if std::env::var_os("BASE_URL").is_some() {
+        return; // `against_base_url` covers that case.
+    }
+    let srv = server(rotating).await;
+    let url = srv.base_url();
+    let profile = profile_file(base, rotating);
+    let args = account_args(&url, &profile.to_string_lossy(), base == "v1");
+    let mut allowed: Vec<&str> = if rotating {
+        ROTATION_SKIPS.to_vec()
+    } else {
+        NO_ROTATION_SKIPS.to_vec()
+    };
+    if base == "v1" {
+        allowed.push(NO_RESOURCES);
+    }
+    let (code, report) = tokio::task::spawn_blocking(move || suite(&args, &[]))
+        .await
+        .expect("the suite ran");
+    let _ = std::fs::remove_file(&profile);
+    assert_clean(&report, &allowed);
+    assert_eq!(code, 0);
+    drop(srv);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn classic_profile_conforms() {
+    check("classic", false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn classic_profile_conforms_with_rotation_and_blacklist() {
+    check("classic", true).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn v1_profile_conforms() {
+    check("v1", false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn v1_profile_conforms_with_rotation_and_blacklist() {
+    check("v1", true).await;
+}
+
+/// `BASE_URL=... cargo test -p conformance` checks that target with the environment's settings.
+#[test]
+fn against_base_url() {
+    if std::env::var_os("BASE_URL").is_none() {
+        return;
+    }
+    let (code, report) = suite(&[], &[]);
+    assert_eq!(
+        code, 0,
+        "the target does not conform: {}",
+        report["runs"][0]["totals"]
+    );
+}
