@@ -9,7 +9,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use crate::{Plan, Unusable, cli::RunArgs};
+use crate::{Plan, Unusable, cli::TargetArgs};
 use conformance::{
     http::Client,
     profile::Profile,
@@ -29,7 +29,7 @@ pub type Server = reference_server::RunningServer;
 pub type Server = ();
 
 /// The runs of a bundled check.
-pub async fn plans(args: &RunArgs, client: Client) -> Result<Vec<Plan>, Unusable> {
+pub async fn plans(args: &TargetArgs, client: Client) -> Result<Vec<Plan>, Unusable> {
     if args.login.is_some() || args.password.is_some() || args.signing_key.is_some() {
         return Err(Unusable(
             "--login, --password and --signing-key describe a server you run: give its --base-url too \
@@ -41,12 +41,12 @@ pub async fn plans(args: &RunArgs, client: Client) -> Result<Vec<Plan>, Unusable
 }
 
 #[cfg(not(feature = "bundled-server"))]
-async fn start(_: &RunArgs, _: Client) -> Result<Vec<Plan>, Unusable> {
+async fn start(_: &TargetArgs, _: Client) -> Result<Vec<Plan>, Unusable> {
     Err(Unusable("no --base-url given, and this build has no bundled reference server (feature `bundled-server`)".into()))
 }
 
 #[cfg(feature = "bundled-server")]
-async fn start(args: &RunArgs, client: Client) -> Result<Vec<Plan>, Unusable> {
+async fn start(args: &TargetArgs, client: Client) -> Result<Vec<Plan>, Unusable> {
     use rand::Rng as _;
 
     let key: String = rand::thread_rng()

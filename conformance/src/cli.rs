@@ -3,22 +3,39 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser};
+use clap::{Args, Parser, Subcommand};
 
 /// Checks a JWT login API (DRF + simplejwt style) against SPEC.md and says where it differs.
 ///
 /// Without --base-url it starts the bundled reference server in-process and checks that.
+/// Exit codes: 0 conforms, 1 a MUST failed, 2 the run could not happen (arguments, target).
 #[derive(Debug, Parser)]
-#[command(name = "jwt-conformance", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "jwt-conformance",
+    version,
+    about,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
-    /// What to run.
+    /// Something other than the conformance run.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The conformance run (the default).
     #[command(flatten)]
     pub run: RunArgs,
 }
 
-/// Options of a conformance run.
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Property tests (proptest) against the target: mutated tokens, generated bodies, CRUD sequences
+    Properties(PropertiesArgs),
+}
+
+/// Which server to check, and what the suite is told about it.
 #[derive(Debug, Clone, Args)]
-pub struct RunArgs {
+pub struct TargetArgs {
     /// Base URL of the API under test, e.g. http://127.0.0.1:8000 [default: the bundled reference server]
     #[arg(long, env = "BASE_URL", value_name = "URL")]
     pub base_url: Option<String>,
@@ -55,6 +72,22 @@ pub struct RunArgs {
     #[arg(long, env = "MAX_WAIT", default_value = "15s", value_parser = duration)]
     pub max_wait: std::time::Duration,
 
+    /// Longest wait for one response; longer counts as a hang
+    #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub request_timeout: std::time::Duration,
+
+    /// No progress output on stderr
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Options of a conformance run.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The target.
+    #[command(flatten)]
+    pub target: TargetArgs,
+
     /// Cucumber tag expression selecting scenarios, e.g. '@must and not @waits'
     #[arg(long, short = 't', env = "TAGS", value_name = "EXPR")]
     pub tags: Option<String>,
@@ -83,10 +116,6 @@ pub struct RunArgs {
     #[arg(long, env = "CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: u16,
 
-    /// Longest wait for one response; longer counts as a hang
-    #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = duration)]
-    pub request_timeout: std::time::Duration,
-
     /// Read feature files from this directory instead of the built-in ones
     #[arg(long, env = "FEATURES_DIR", value_name = "DIR")]
     pub features_dir: Option<PathBuf>,
@@ -94,10 +123,30 @@ pub struct RunArgs {
     /// Show known failures in full and list every scenario's verdict
     #[arg(long, short = 'v')]
     pub verbose: bool,
+}
 
-    /// No progress output on stderr
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+/// Options of the property tests.
+#[derive(Debug, Clone, Args)]
+pub struct PropertiesArgs {
+    /// The target.
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// Generated cases per property
+    #[arg(long, env = "PROPERTY_CASES", default_value_t = 256)]
+    pub cases: u32,
+
+    /// Wall-time budget per property (cases beyond it are not run, and say so)
+    #[arg(long, env = "PROPERTY_BUDGET", default_value = "20s", value_parser = duration)]
+    pub budget: std::time::Duration,
+
+    /// Only these properties (tokens, bodies, resources); all by default
+    #[arg(long, value_delimiter = ',', value_parser = ["tokens", "bodies", "resources"])]
+    pub only: Vec<String>,
+
+    /// Seed for the generator (a run is repeatable with the same seed and target)
+    #[arg(long, env = "PROPERTY_SEED")]
+    pub seed: Option<u64>,
 }
 
 fn duration(s: &str) -> Result<std::time::Duration, String> {
@@ -128,9 +177,24 @@ mod tests {
             "@must",
         ])
         .expect("parses");
-        assert_eq!(cli.run.max_wait, std::time::Duration::from_secs(60));
-        assert_eq!(cli.run.profile.as_deref(), Some("v1"));
+        assert_eq!(cli.run.target.max_wait, std::time::Duration::from_secs(60));
+        assert_eq!(cli.run.target.profile.as_deref(), Some("v1"));
+        assert!(cli.command.is_none());
         assert!(Cli::try_parse_from(["jwt-conformance", "--max-wait", "soon"]).is_err());
         assert!(Cli::try_parse_from(["jwt-conformance", "--concurrency", "0"]).is_err());
+        let p = Cli::try_parse_from([
+            "jwt-conformance",
+            "properties",
+            "--cases",
+            "10",
+            "--only",
+            "tokens,bodies",
+        ])
+        .expect("parses");
+        let Some(Command::Properties(p)) = p.command else {
+            panic!("properties subcommand")
+        };
+        assert_eq!(p.cases, 10);
+        assert_eq!(p.only, vec!["tokens", "bodies"]);
     }
 }

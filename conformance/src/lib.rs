@@ -9,6 +9,7 @@ pub mod jwt;
 pub mod known;
 pub mod matcher;
 pub mod profile;
+pub mod properties;
 pub mod redact;
 pub mod report;
 pub mod target;

@@ -45,7 +45,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(run(cli.run)) {
+    let outcome = match cli.command {
+        None => runtime.block_on(run(cli.run)),
+        Some(cli::Command::Properties(args)) => runtime.block_on(properties(args)),
+    };
+    match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(Unusable(why)) => {
@@ -82,19 +86,14 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
             .map(|n| regex::Regex::new(n).map_err(|e| format!("--name {n:?} is not a regex: {e}")))
             .transpose()?,
         concurrency: usize::from(args.concurrency),
-        progress: !args.quiet,
+        progress: !args.target.quiet,
     };
-    let client = Client::new(args.request_timeout)?;
-
-    let plans = match &args.base_url {
-        Some(url) => vec![remote_plan(&args, url, client).await?],
-        None => bundled::plans(&args, client).await?,
-    };
+    let plans = plans(&args.target).await?;
 
     let mut reports: Vec<Report> = Vec::new();
     for plan in plans {
         let t = &plan.target;
-        if !args.quiet {
+        if !args.target.quiet {
             eprintln!(
                 "checking {} with profile {} ({} dialect)",
                 t.base_url, t.profile.name, t.profile.dialect
@@ -131,8 +130,44 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
     Ok(reports.iter().all(Report::conforms))
 }
 
+/// The targets to check: the one the user named, or the bundled reference servers.
+async fn plans(args: &cli::TargetArgs) -> Result<Vec<Plan>, Unusable> {
+    let client = Client::new(args.request_timeout)?;
+    match &args.base_url {
+        Some(url) => Ok(vec![remote_plan(args, url, client).await?]),
+        None => bundled::plans(args, client).await,
+    }
+}
+
+/// `jwt-conformance properties`: the property tests against each target.
+async fn properties(args: cli::PropertiesArgs) -> Result<bool, Unusable> {
+    let mut all_hold = true;
+    for plan in plans(&args.target).await? {
+        let t = plan.target.clone();
+        if !args.target.quiet {
+            eprintln!(
+                "property tests against {} with profile {} ({} dialect)",
+                t.base_url, t.profile.name, t.profile.dialect
+            );
+        }
+        let opts = conformance::properties::Options {
+            cases: args.cases,
+            budget: args.budget,
+            only: args.only.clone(),
+            seed: args.seed,
+            progress: !args.target.quiet,
+        };
+        let outcome = conformance::properties::run(t, opts)
+            .await
+            .map_err(Unusable)?;
+        print!("{}", outcome.console());
+        all_hold &= outcome.all_hold();
+    }
+    Ok(all_hold)
+}
+
 /// A run against the URL the user gave.
-async fn remote_plan(args: &cli::RunArgs, url: &str, client: Client) -> Result<Plan, Unusable> {
+async fn remote_plan(args: &cli::TargetArgs, url: &str, client: Client) -> Result<Plan, Unusable> {
     let base_url = url.trim_end_matches('/').to_string();
     let parsed = reqwest::Url::parse(&base_url)
         .map_err(|e| format!("--base-url {url:?} is not a URL: {e}"))?;
