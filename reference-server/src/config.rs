@@ -138,17 +138,11 @@ impl Config {
         let cli = Cli::from_arg_matches(&matches)?;
         // Only the environment variable is a comma-separated list: on the command line a
         // password may contain commas.
-        let raw_users: Vec<String> =
-            if matches.value_source("users") == Some(ValueSource::EnvVariable) {
-                cli.users
-                    .iter()
-                    .flat_map(|list| list.split(','))
-                    .filter(|item| !item.trim().is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            } else {
-                cli.users
-            };
+        let raw_users = if matches.value_source("users") == Some(ValueSource::EnvVariable) {
+            split_user_list(&cli.users)
+        } else {
+            cli.users
+        };
         let users = if raw_users.is_empty() {
             vec![UserSpec::demo()]
         } else {
@@ -271,6 +265,17 @@ impl UserSpec {
             active,
         })
     }
+}
+
+/// The `USERS` variable: comma-separated `--user` values (empty items ignored).
+fn split_user_list(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .flat_map(|list| list.split(','))
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A human duration (`2s`, `5m`, `1d`, `1h 30m`) or a bare number of seconds.
@@ -406,6 +411,12 @@ mod tests {
         assert!(config.users[0].active);
         assert_eq!(config.users[1].password, "x:y");
         assert!(!config.users[1].active);
+    }
+
+    #[test]
+    fn the_users_variable_is_a_comma_separated_list() {
+        let listed = split_user_list(&["a:a@x:1, b:b@x:2:inactive,,".to_owned()]);
+        assert_eq!(listed, ["a:a@x:1", "b:b@x:2:inactive"]);
     }
 
     #[test]

@@ -47,12 +47,19 @@ pub enum LoginField {
 pub struct HashError(String);
 
 /// All accounts, fixed at start; ids are 1, 2, ... in configuration order.
-#[derive(Debug)]
 pub struct UserStore {
     users: Vec<User>,
     /// Verified against when the login names no account, so that costs what a wrong
     /// password costs.
     dummy_hash: String,
+}
+
+impl std::fmt::Debug for UserStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserStore")
+            .field("users", &self.users)
+            .finish_non_exhaustive()
+    }
 }
 
 impl UserStore {
