@@ -107,7 +107,8 @@ pub async fn decode(headers: &HeaderMap, body: &RawBody) -> Result<FormData, Api
         "application/json" => decode_json(bytes),
         "application/x-www-form-urlencoded" => Ok(decode_form(bytes)),
         "multipart/form-data" => decode_multipart(&content_type, bytes.clone()).await,
-        _ => Err(ApiError::UnsupportedMediaType(media_type)),
+        // DRF names the Content-Type as the client sent it, parameters included.
+        _ => Err(ApiError::UnsupportedMediaType(content_type.trim().to_string())),
     }
 }
 
@@ -243,7 +244,7 @@ mod tests {
     async fn bad_bodies_give_drf_errors() {
         assert!(matches!(
             decoded("Text/Plain; charset=utf-8", "x").await,
-            Err(ApiError::UnsupportedMediaType(ref t)) if t == "text/plain"
+            Err(ApiError::UnsupportedMediaType(ref t)) if t == "Text/Plain; charset=utf-8"
         ));
         assert!(matches!(
             decoded("application/json", r#"{"a":"#).await,

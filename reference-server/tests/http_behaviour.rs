@@ -159,7 +159,7 @@ async fn content_types_are_matched_without_parameters_or_case() {
         .await
         .expect(
             415,
-            r#"{"detail":"Unsupported media type \"text/plain\" in request."}"#,
+            r#"{"detail":"Unsupported media type \"text/plain; charset=utf-8\" in request."}"#,
         );
     // No Content-Type at all: the body is ignored, as DRF ignores it.
     server
