@@ -132,8 +132,9 @@ pub struct ApiWorld {
     pub deleted: Option<String>,
     /// Item URLs to delete when the scenario ends.
     pub cleanup: Vec<String>,
-    /// Resources of the concurrency scenarios: (URL or None, fields sent, status).
-    pub batch: Vec<(Option<Resource>, Map<String, Value>, u16)>,
+    /// Resources of the concurrency scenarios: what each create made (if anything), and the
+    /// status of the last write to it.
+    pub batch: Vec<(Option<Resource>, u16)>,
     /// The raw connection of the last raw probe, still open.
     pub raw: Option<RawConnection>,
     /// The last raw probe's answer.

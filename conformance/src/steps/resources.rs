@@ -201,83 +201,45 @@ async fn concurrently(
     out
 }
 
-#[when(regex = r"^I create (\d+) resources concurrently$")]
-async fn create_concurrently(w: &mut ApiWorld, n: usize) {
+/// POSTs `bodies` concurrently; the batch records what each create answered.
+async fn create_batch(w: &mut ApiWorld, bodies: Vec<Map<String, Value>>) {
     let url = w.t.url(&w.collection_path());
-    let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
-    let bodies: Vec<_> = (0..n)
-        .map(|i| {
-            fields(&[
-                ("field1", &format!("c{i}-{tag}")),
-                ("field2", &format!("v{i}")),
-            ])
-        })
-        .collect();
-    let results = concurrently(
-        w,
-        "POST",
-        bodies.iter().map(|b| (url.clone(), b.clone())).collect(),
-    )
-    .await;
+    let requests = bodies.iter().map(|b| (url.clone(), b.clone())).collect();
+    let results = concurrently(w, "POST", requests).await;
     w.batch.clear();
     for (body, (status, json)) in bodies.into_iter().zip(results) {
-        let id = json
-            .and_then(|j| j.get("id").cloned())
-            .filter(|v| !v.is_null());
-        let res = id.map(|id| {
+        let id = json.and_then(|j| j.get("id").cloned()).filter(|v| !v.is_null());
+        let resource = id.map(|id| {
             let url = w.item_url(&id);
             w.cleanup.push(url.clone());
-            Resource {
-                id,
-                url,
-                fields: body.clone(),
-            }
+            Resource { id, url, fields: body }
         });
-        w.batch.push((res, body, status));
+        w.batch.push((resource, status));
     }
 }
 
+#[when(regex = r"^I create (\d+) resources concurrently$")]
+async fn create_concurrently(w: &mut ApiWorld, n: usize) {
+    let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
+    let bodies = (0..n).map(|i| fields(&[("field1", &format!("c{i}-{tag}")), ("field2", &format!("v{i}"))])).collect();
+    create_batch(w, bodies).await;
+}
+
+/// Setup, so done concurrently too: a slow target should not eat the token's lifetime here.
 #[given(regex = r"^I have created (\d+) resources$")]
 async fn created_n(w: &mut ApiWorld, n: usize) {
-    // Setup, so done concurrently: a slow target should not eat the token's lifetime here.
-    let url = w.t.url(&w.collection_path());
-    let bodies: Vec<_> = (0..n)
-        .map(|i| fields(&[("field1", &format!("s{i}")), ("field2", "same")]))
-        .collect();
-    let results = concurrently(
-        w,
-        "POST",
-        bodies.iter().map(|b| (url.clone(), b.clone())).collect(),
-    )
-    .await;
-    w.batch.clear();
-    for (body, (status, json)) in bodies.into_iter().zip(results) {
-        let id = json
-            .and_then(|j| j.get("id").cloned())
-            .filter(|v| !v.is_null());
-        let Some(id) = id.filter(|_| status == 201) else {
-            w.fail(format!(
-                "setup failed: creating a resource answered {status} without an id, not 201"
-            ));
-        };
-        let url = w.item_url(&id);
-        w.cleanup.push(url.clone());
-        w.batch.push((
-            Some(Resource {
-                id,
-                url,
-                fields: body,
-            }),
-            Map::new(),
-            201,
-        ));
+    let bodies = (0..n).map(|i| fields(&[("field1", &format!("s{i}")), ("field2", "same")])).collect();
+    create_batch(w, bodies).await;
+    if let Some((_, status)) = w.batch.iter().find(|(r, s)| r.is_none() || *s != 201) {
+        let status = *status;
+        w.fail(format!("setup failed: creating a resource answered {status} without an id, not 201"));
     }
 }
 
 #[then("every create answered 201 with a distinct id")]
 fn creates_201(w: &mut ApiWorld) {
     let mut ids = std::collections::HashSet::new();
-    for (i, (r, _, status)) in w.batch.iter().enumerate() {
+    for (i, (r, status)) in w.batch.iter().enumerate() {
         let Some(r) = r.as_ref().filter(|_| *status == 201) else {
             w.fail(format!(
                 "concurrent create #{i} answered {status} without an id, expected 201"
@@ -292,7 +254,7 @@ fn creates_201(w: &mut ApiWorld) {
 #[then("the collection lists all of them")]
 async fn lists_all(w: &mut ApiWorld) {
     let items = list(w).await;
-    for (r, _, _) in w.batch.clone() {
+    for (r, _) in w.batch.clone() {
         let Some(r) = r else { continue };
         match items.iter().find(|i| i.get("id") == Some(&r.id)) {
             None => w.fail(format!(
@@ -314,7 +276,7 @@ async fn lists_all(w: &mut ApiWorld) {
 #[then(regex = r"^each of them reads back as (created|updated)$")]
 async fn each_reads_back(w: &mut ApiWorld, _how: String) {
     let token = w.access().await;
-    let batch: Vec<Resource> = w.batch.iter().filter_map(|(r, _, _)| r.clone()).collect();
+    let batch: Vec<Resource> = w.batch.iter().filter_map(|(r, _)| r.clone()).collect();
     let client = w.t.client.clone();
     let gets = batch.iter().map(|r| {
         client.send(Request {
@@ -349,7 +311,7 @@ async fn patch_concurrently(w: &mut ApiWorld) {
         .batch
         .iter()
         .enumerate()
-        .filter_map(|(i, (r, _, _))| r.clone().map(|r| (i, r)))
+        .filter_map(|(i, (r, _))| r.clone().map(|r| (i, r)))
         .collect();
     let items = targets
         .iter()
@@ -362,7 +324,7 @@ async fn patch_concurrently(w: &mut ApiWorld) {
         .collect();
     let results = concurrently(w, "PATCH", items).await;
     for ((i, _), (status, _)) in targets.into_iter().zip(results) {
-        if let Some((Some(r), _, s)) = w.batch.get_mut(i) {
+        if let Some((Some(r), s)) = w.batch.get_mut(i) {
             r.fields
                 .insert("field1".into(), json!(format!("updated-{i}")));
             *s = status;
@@ -372,7 +334,7 @@ async fn patch_concurrently(w: &mut ApiWorld) {
 
 #[then("every update answered 200")]
 fn updates_200(w: &mut ApiWorld) {
-    if let Some((i, (_, _, s))) = w.batch.iter().enumerate().find(|(_, (_, _, s))| *s != 200) {
+    if let Some((i, (_, s))) = w.batch.iter().enumerate().find(|(_, (_, s))| *s != 200) {
         w.fail(format!("concurrent update #{i} answered {s}, expected 200"));
     }
 }
