@@ -57,7 +57,7 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
     Then the status is 401
 
   @must
-  Scenario Outline: A <type> body on the <endpoint> endpoint is a 415
+  Scenario Outline: A body typed <type> on the <endpoint> endpoint is a 415
     When I POST the <endpoint> endpoint with the body 'hello' typed "<type>"
     Then the status is 415
     And the body is '{"detail": "Unsupported media type \"<type>\" in request."}'

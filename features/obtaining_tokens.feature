@@ -67,9 +67,9 @@ Feature: Obtaining a token pair
       | An empty body typed as JSON   | an empty body typed "application/json"                                 | {"${login_field}": ["This field is required."], "password": ["This field is required."]}        |
       | An empty body typed as text   | an empty body typed "text/plain"                                       | {"${login_field}": ["This field is required."], "password": ["This field is required."]}        |
       | A form without the password   | the form '${login_field}=${login}'                                     | {"password": ["This field is required."]}                                                       |
-      | Blank fields                  | the JSON '{"${login_field}": "", "password": ""}'                      | {"${login_field}": ["This field may not be blank."], "password": ["This field may not be blank."]} |
+      | A blank login and password    | the JSON '{"${login_field}": "", "password": ""}'                      | {"${login_field}": ["This field may not be blank."], "password": ["This field may not be blank."]} |
       | A whitespace-only login       | the JSON '{"${login_field}": "   ", "password": "${password}"}'        | {"${login_field}": ["This field may not be blank."]}                                            |
-      | Null fields                   | the JSON '{"${login_field}": null, "password": null}'                  | {"${login_field}": ["This field may not be null."], "password": ["This field may not be null."]} |
+      | A null login and password     | the JSON '{"${login_field}": null, "password": null}'                  | {"${login_field}": ["This field may not be null."], "password": ["This field may not be null."]} |
       | A boolean login               | the JSON '{"${login_field}": true, "password": "${password}"}'         | {"${login_field}": ["Not a valid string."]}                                                     |
       | An object as password         | the JSON '{"${login_field}": "${login}", "password": {"a": 1}}'        | {"password": ["Not a valid string."]}                                                           |
       | An array as login             | the JSON '{"${login_field}": ["${login}"], "password": "${password}"}' | {"${login_field}": ["Not a valid string."]}                                                     |

@@ -30,7 +30,7 @@ Feature: Protected endpoints require a valid access token
       | An empty Authorization header | (empty)                    |
       | The Token scheme              | Token ${access}            |
       | The JWT scheme                | JWT ${access}              |
-      | Basic credentials             | Basic ${basic_credentials} |
+      | The Basic scheme              | Basic ${basic_credentials} |
       | A raw token without a scheme  | ${access}                  |
 
   @info

@@ -31,7 +31,8 @@ Feature: Forged and mangled tokens are refused
       | without the signature segment            | two-segments               |
       | with a truncated signature               | truncated-signature        |
       | with a flipped signature byte            | flipped-signature          |
-      | with another user under the old signature | tampered                  |
+      | with another user under the old signature | tampered-user             |
+      | with an edited jti under the old signature | tampered                 |
       | with a later expiry under the old signature | tampered-exp            |
       | re-signed with another key               | other-key                  |
       | re-signed with an empty key              | empty-key                  |
@@ -56,6 +57,7 @@ Feature: Forged and mangled tokens are refused
       | with an empty signature                  | no-signature               |
       | without the signature segment            | two-segments               |
       | with a flipped signature byte            | flipped-signature          |
+      | with an edited jti under the old signature | tampered                 |
       | with a later expiry under the old signature | tampered-exp            |
       | re-signed with another key               | other-key                  |
       | with a garbage payload                   | garbage-payload            |
@@ -74,7 +76,7 @@ Feature: Forged and mangled tokens are refused
       | with alg "none" and its signature kept   | alg-none-keep-signature    |
       | with an empty signature                  | no-signature               |
       | with a truncated signature               | truncated-signature        |
-      | with another user under the old signature | tampered                  |
+      | with an edited jti under the old signature | tampered                 |
       | with a later expiry under the old signature | tampered-exp            |
       | re-signed with another key               | other-key                  |
       | with a garbage header                    | garbage-header             |

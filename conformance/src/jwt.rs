@@ -174,6 +174,7 @@ pub const DERIVATIONS: &[&str] = &[
     "truncated-signature",
     "flipped-signature",
     "tampered",
+    "tampered-user",
     "tampered-exp",
     "other-key",
     "empty-key",
@@ -247,7 +248,17 @@ pub fn derive(token: &str, name: &str, forge: &Forge<'_>) -> Result<String, Deri
             *first ^= 0x01;
             format!("{h}.{p}.{}", b64(&sig))
         }
+        // A payload edited so that, were the signature not checked, the token would still
+        // be valid: the only thing refusing it is the signature.
         "tampered" => {
+            let mut claims = d.claims.clone();
+            claims.insert(
+                "jti".into(),
+                json!(uuid::Uuid::new_v4().simple().to_string()),
+            );
+            format!("{h}.{}.{s}", claims_seg(&claims))
+        }
+        "tampered-user" => {
             let mut claims = d.claims.clone();
             claims.insert("user_id".into(), other_user_id(claims.get("user_id")));
             format!("{h}.{}.{s}", claims_seg(&claims))

@@ -166,8 +166,15 @@ fn invariant_broken(
     if resp.status == 405 && resp.header("allow").is_none() {
         return Some("SPEC.md §2: a 405 carries an Allow header listing the allowed methods");
     }
-    if resp.status == 204 && !resp.body.is_empty() {
-        return Some("SPEC.md §2: a 204 response has an empty body");
+    // HTTP clients drop whatever follows a 204's head, so the head is what gives a body away.
+    let declares_body = resp
+        .header("content-length")
+        .is_some_and(|n| n.trim() != "0")
+        || resp.header("transfer-encoding").is_some();
+    if resp.status == 204 && (!resp.body.is_empty() || declares_body) {
+        return Some(
+            "SPEC.md §2: a 204 response has an empty body (no Content-Length, no Transfer-Encoding)",
+        );
     }
     if profile_endpoint
         && req.method != "HEAD"
@@ -234,8 +241,23 @@ impl ApiWorld {
             sent_text.push(' ');
             sent_text.push_str(v);
         }
+        // A token dying no later than one the scenario waited for was meant to be dead.
+        let exp = |t: &Token| {
+            jwt::decode(&t.value)
+                .ok()
+                .and_then(|d| d.claims.get("exp")?.as_i64())
+        };
+        let awaited_exp = self
+            .awaited
+            .iter()
+            .filter_map(|n| self.tokens.get(n))
+            .filter_map(exp)
+            .max();
         self.tokens.iter().find_map(|(name, token)| {
             if self.awaited.contains(name) || !sent_text.contains(&token.value) {
+                return None;
+            }
+            if awaited_exp.is_some_and(|awaited| exp(token).is_none_or(|e| e <= awaited)) {
                 return None;
             }
             let lifetime = lifetime(&token.value)?;

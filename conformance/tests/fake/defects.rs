@@ -1,0 +1,164 @@
+//! The defects the fake can carry: one variant per bug, its doc line saying what is wrong.
+
+bugs! {
+    /// One deliberate bug of the fake.
+    pub enum Defect {
+        // ----- obtaining tokens
+        /// Login gives a token pair for the right login with any password.
+        LoginIgnoresPassword,
+        /// Login with an unknown login says that the account does not exist (user enumeration).
+        UnknownLoginSaysSo,
+        /// An inactive account can log in.
+        InactiveCanLogIn,
+        /// Missing login fields get one `non_field_errors` message instead of an error per field.
+        MissingFieldsAsNonFieldErrors,
+        /// The simplejwt dialect refuses bad credentials with the classic 400 body.
+        CredentialsErrorOfTheOtherDialect,
+        /// A JSON boolean, object or array where a string belongs crashes the field validation (500).
+        NonStringFieldCrashes,
+        /// An empty body typed `text/plain` is refused as unsupported (415) instead of read as no data.
+        EmptyTextBodyIs415,
+        /// A NUL character in a field crashes the request (500), as it does in a Postgres query.
+        NulByteCrashes,
+
+        // ----- HTTP hygiene
+        /// Malformed JSON crashes the request (500) instead of getting a 400 parse error.
+        MalformedJsonIs500,
+        /// A body of an unsupported media type gets 400 instead of 415.
+        UnsupportedMediaTypeIs400,
+        /// 405 responses carry no `Allow` header.
+        MethodNotAllowedWithoutAllow,
+        /// GET on a token endpoint answers 200 (a login form) instead of 405.
+        GetOnTokenEndpointIs200,
+        /// A body over the limit crashes the request (500) instead of getting a 413.
+        OversizedBodyIs500,
+        /// A body over the limit gets a 413 unread, and the connection is closed.
+        OversizedBodyClosesConnection,
+        /// A request with a malformed chunked body gets no answer: the connection is dropped.
+        BadChunkDropsConnection,
+        /// A request whose head cannot be parsed gets no answer: the connection is closed.
+        MalformedRequestsDropped,
+        /// 401 responses carry no `WWW-Authenticate` header.
+        UnauthorizedWithoutChallenge,
+        /// 204 responses carry a JSON body (as source document 000 shows), written on the wire past hyper.
+        BodyOn204,
+
+        // ----- refreshing
+        /// The refresh endpoint accepts an access token.
+        AccessTokenRefreshes,
+        /// The refresh endpoint never checks `exp`: expired refresh tokens refresh.
+        ExpiredRefreshAccepted,
+        /// Refresh hands back the access token issued at login (cached), not a new one.
+        StaleAccessOnRefresh,
+        /// The access token minted by refresh has no `jti`.
+        RefreshedAccessWithoutJti,
+        /// The simplejwt dialect refuses bad refresh tokens with the classic 400 body.
+        RefreshErrorsOfTheOtherDialect,
+        /// Token fields get no field validation: missing, blank, null or not a string, each is "invalid".
+        TokenFieldNotValidated,
+        /// Rotation is on, but refresh returns no new refresh token.
+        NoRotation,
+        /// Blacklist-after-rotation is on, but a refresh token traded in keeps working.
+        BlacklistIgnored,
+        /// A refresh token is refused once the access token issued with it has expired.
+        RefreshDiesWithAccess,
+
+        // ----- verifying
+        /// Verify checks the signature only: expired tokens, no `exp`, no `jti`, future `nbf` all pass.
+        VerifyChecksSignatureOnly,
+        /// The simplejwt dialect answers a valid token with the classic `{"status": "valid"}`.
+        VerifyBodyOfTheOtherDialect,
+
+        // ----- authenticating
+        /// Tokens with `alg: none` (in any case) are accepted without a valid signature.
+        AlgNoneAccepted,
+        /// The signature is never checked: edited, unsigned and re-signed tokens all pass.
+        SignatureNotChecked,
+        /// Any 32-byte signature passes, so tokens signed with another key are accepted.
+        AnyWellFormedSignature,
+        /// The signature is checked only if there is one: a token of two segments passes.
+        SignatureCheckedIfPresent,
+        /// HS384 and HS512 are accepted besides HS256, as the token's header asks.
+        AnyHmacAccepted,
+        /// `nbf` is never checked.
+        NbfIgnored,
+        /// A token without `exp` never expires (PyJWT's default when `exp` is not required).
+        TokensWithoutExpNeverExpire,
+        /// A token without `jti` is accepted.
+        JtiNotRequired,
+        /// The token type is checked by exclusion ("not the other type"): typeless or unknown types pass.
+        TypeCheckedByExclusion,
+        /// Whatever follows the third segment of a token is ignored.
+        ExtraSegmentsIgnored,
+        /// A token segment that is not base64url JSON crashes the request (500).
+        GarbageTokenCrashes,
+        /// Access tokens are checked with a 60 s leeway (jsonwebtoken's default): expired ones pass.
+        ExpiryLeeway60s,
+        /// A refresh token authenticates requests like an access token.
+        RefreshTokenAuthenticates,
+        /// A token naming a user that does not exist authenticates.
+        UnknownUserAccepted,
+        /// A token naming an inactive user authenticates, and refreshes.
+        InactiveUserAccepted,
+        /// A numeric `user_id` (1 rather than "1") is refused as an unknown user.
+        NumericUserIdRefused,
+        /// A token without `user_id` authenticates, as the first account.
+        MissingUserIdAccepted,
+        /// Any scheme, or none, is taken in the Authorization header: `Token <jwt>`, a bare `<jwt>`.
+        AnySchemeAccepted,
+        /// `Bearer <jwt> extra` is accepted: whatever follows the token is ignored.
+        ExtraAuthorizationPartsIgnored,
+        /// Only the `JWT <token>` scheme of the old djangorestframework-jwt is accepted, not `Bearer`.
+        JwtSchemeRequired,
+        /// Resources are looked up and bodies validated before the token is checked (404/400, not 401).
+        ExistenceBeforeAuthentication,
+        /// Reading resources needs no token (DRF's `IsAuthenticatedOrReadOnly`).
+        ReadsArePublic,
+
+        // ----- token claims
+        /// Both tokens of a pair carry the same `jti`.
+        SharedJti,
+        /// The refresh token's `user_id` is the username, not the id of the access token.
+        RefreshTokenNamesUsername,
+        /// The refresh token expires together with the access token issued with it.
+        RefreshLivesNoLonger,
+        /// Tokens carry no `iat`.
+        NoIat,
+        /// The JOSE header has no `typ`.
+        HeaderWithoutTyp,
+
+        // ----- resources
+        /// PUT answers 200 with the new values but does not store them.
+        PutNotStored,
+        /// PATCH answers 200 with the new values but does not store them.
+        PatchNotStored,
+        /// DELETE answers 204 but the resource stays.
+        DeleteNotStored,
+        /// PATCH validates like PUT: a field it does not name is "required".
+        PatchRequiresBothFields,
+        /// PUT on an unknown id creates the resource (200) instead of answering 404.
+        PutUpserts,
+        /// Blank and whitespace-only fields are stored.
+        BlankFieldsStored,
+        /// Fields longer than 255 characters are stored.
+        NoLengthLimit,
+        /// A missing field is stored as an empty string.
+        MissingFieldsStoredEmpty,
+        /// Any JSON value is stored as its text: `true`, `null`, `{"a": 1}`.
+        AnyJsonValueStoredAsText,
+        /// The collection reads every body as JSON, whatever its `Content-Type`.
+        CollectionIgnoresContentType,
+        /// A non-numeric id in the path crashes the request (500) instead of a 404.
+        NonNumericIdCrashes,
+        /// Create takes the `id` from the request body.
+        ClientChosenId,
+        /// Create answers 200 instead of 201.
+        CreateAnswers200,
+        /// The collection answers `{"count": n, "results": [...]}` instead of an array.
+        ListIsPaginated,
+        /// A missing resource gets an HTML 404 page.
+        NotFoundIsHtml,
+        /// Create copies the store, pauses, and writes the copy back: concurrent creates lose writes.
+        LostConcurrentCreates,
+    }
+}

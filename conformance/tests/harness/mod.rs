@@ -1,0 +1,276 @@
+//! Running the real `jwt-conformance` binary against a target of the self-tests, and reading
+//! what it said: exit code, JSON report, console.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    sync::atomic::{AtomicUsize, Ordering},
+};
+
+use serde_json::Value;
+
+use crate::fake::{
+    self, ALICE, BOB, Defect, KEY, Rotation,
+    mocks::{self, Mocked},
+};
+
+/// A broken target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Broken {
+    /// The stateful fake with one defect.
+    Fake(Defect),
+    /// A stateless wiremock mock.
+    Mock(Mocked),
+}
+
+pub use Broken::{Fake, Mock};
+
+impl Broken {
+    pub fn name(self) -> String {
+        match self {
+            Fake(d) => format!("{d:?}"),
+            Mock(m) => format!("{m:?}"),
+        }
+    }
+
+    pub fn bug(self) -> &'static str {
+        match self {
+            Fake(d) => d.bug(),
+            Mock(m) => m.bug(),
+        }
+    }
+}
+
+/// How the suite is told about the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// The built-in `classic` profile (username login).
+    Classic,
+    /// The built-in `v1` profile (email login, simplejwt dialect).
+    V1,
+    /// A profile file on `classic` declaring rotation with blacklist; the fake rotates.
+    Blacklisting,
+}
+
+/// What one run of the binary left behind.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub report: Value,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+static RUNS: AtomicUsize = AtomicUsize::new(0);
+
+fn profile_args(profile: Profile, dir: &Path) -> Result<Vec<String>, String> {
+    let email = profile == Profile::V1;
+    let (login, inactive) = if email {
+        (ALICE.email, BOB.email)
+    } else {
+        (ALICE.username, BOB.username)
+    };
+    let profile_arg = match profile {
+        Profile::Classic => "classic".to_string(),
+        Profile::V1 => "v1".to_string(),
+        Profile::Blacklisting => {
+            let path = dir.join("blacklisting.toml");
+            let text = format!(
+                "base = \"classic\"\n[tokens]\naccess_lifetime = \"{}s\"\nrefresh_lifetime = \"{}s\"\nrotate_refresh_tokens = true\nblacklist_after_rotation = true\n",
+                fake::ACCESS_LIFETIME,
+                fake::REFRESH_LIFETIME
+            );
+            std::fs::write(&path, text).map_err(|e| format!("cannot write the profile: {e}"))?;
+            path.to_string_lossy().into_owned()
+        }
+    };
+    Ok([
+        "--profile",
+        &profile_arg,
+        "--login",
+        login,
+        "--password",
+        ALICE.password,
+        "--inactive-login",
+        inactive,
+        "--inactive-password",
+        BOB.password,
+        "--inactive-user-id",
+        &BOB.id.to_string(),
+        "--signing-key",
+        KEY,
+    ]
+    .map(String::from)
+    .to_vec())
+}
+
+/// Runs the binary against `base_url` and reads its JSON report.
+fn run_suite(
+    base_url: &str,
+    profile: Profile,
+    tags: Option<&str>,
+    waits: bool,
+) -> Result<Run, String> {
+    let dir: PathBuf = std::env::temp_dir().join(format!(
+        "broken-servers-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let json = dir.join("report.json");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"));
+    // The arguments say everything: no TAGS, STRICT, proxy or other setting from this shell.
+    cmd.env_clear()
+        .arg("--base-url")
+        .arg(base_url)
+        .args(profile_args(profile, &dir)?)
+        .arg("--max-wait")
+        .arg(if waits { "10s" } else { "0s" })
+        .arg("--json")
+        .arg(&json)
+        .arg("--quiet");
+    if let Some(tags) = tags {
+        cmd.arg("--tags").arg(tags);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run the binary: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = std::fs::read_to_string(&json)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(Run {
+        code: out.status.code().unwrap_or(-1),
+        report,
+        stdout,
+        stderr,
+    })
+}
+
+/// Starts `broken` and runs the suite against it.
+pub async fn run_against(
+    broken: Option<Broken>,
+    profile: Profile,
+    tags: Option<&'static str>,
+) -> Result<Run, String> {
+    let rotation = if profile == Profile::Blacklisting {
+        Rotation::WithBlacklist
+    } else {
+        Rotation::Off
+    };
+    let waits = tags.is_none_or(|t| t.contains("@waits"));
+    // Held until the run is over: dropping either stops the target.
+    let (base_url, _fake, _mock) = match broken {
+        Some(Mock(m)) => {
+            let server = mocks::start(m).await;
+            (server.uri(), None, Some(server))
+        }
+        Some(Fake(d)) => {
+            let f = fake::spawn(Some(d), rotation)
+                .await
+                .map_err(|e| format!("the fake did not start: {e}"))?;
+            (f.base_url.clone(), Some(f), None)
+        }
+        None => {
+            let f = fake::spawn(None, rotation)
+                .await
+                .map_err(|e| format!("the fake did not start: {e}"))?;
+            (f.base_url.clone(), Some(f), None)
+        }
+    };
+    tokio::task::spawn_blocking(move || run_suite(&base_url, profile, tags, waits))
+        .await
+        .map_err(|e| format!("the run panicked: {e}"))?
+}
+
+/// The scenarios of the run's report with this verdict: (name, failure message).
+pub fn with_verdict(report: &Value, verdict: &str) -> Vec<(String, String)> {
+    let run = &report["runs"][0];
+    let scenarios = run["scenarios"].as_array().cloned().unwrap_or_default();
+    let verdicts = run["verdicts"].as_array().cloned().unwrap_or_default();
+    scenarios
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, v)| *v == verdict)
+        .map(|(s, _)| {
+            (
+                s["scenario"].as_str().unwrap_or_default().to_string(),
+                s["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Why `run` does not show `broken` caught by `expected`, if it does not.
+pub fn caught(run: &Run, expected: &[&str]) -> Result<(), String> {
+    if run.code != 1 {
+        return Err(format!("the binary exited {}, not 1", run.code));
+    }
+    let failed = with_verdict(&run.report, "failed");
+    if let Some((name, message)) = failed.iter().find(|(_, m)| m.contains("suite error")) {
+        return Err(format!("{name:?} failed on a suite error: {message}"));
+    }
+    for name in expected {
+        if !failed.iter().any(|(n, _)| n == name) {
+            return Err(format!("{name:?} did not fail"));
+        }
+        // The console names the scenario, then the rule it checks on the next line.
+        let marker = format!(" › {name}  [");
+        let mut lines = run.stdout.lines();
+        let named = lines.by_ref().any(|l| l.contains(&marker));
+        let rule = lines.next().unwrap_or_default();
+        if !named || !rule.trim_start().starts_with("rule: SPEC.md §") {
+            return Err(format!(
+                "the console does not give the rule under {name:?} (next line: {rule:?})"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The failed scenarios and the end of the console, for a failure message.
+pub fn summary(run: &Run) -> String {
+    let failed: Vec<String> = with_verdict(&run.report, "failed")
+        .into_iter()
+        .map(|(n, _)| format!("    {n}"))
+        .collect();
+    let tail: String = {
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    };
+    format!(
+        "  failed scenarios:\n{}\n  stderr: {}\n  stdout (tail):\n{tail}",
+        failed.join("\n"),
+        run.stderr.trim()
+    )
+}
+
+/// One request on a fresh connection, `Connection: close`; the whole answer as text.
+pub async fn raw(
+    addr: &str,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: &str,
+) -> std::io::Result<String> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let auth = bearer
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await?;
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+pub fn body_of(answer: &str) -> &str {
+    answer.split_once("\r\n\r\n").map_or("", |(_, b)| b)
+}
