@@ -12,6 +12,12 @@ static JWT_LIKE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_=-]*)+").unwrap_or_else(|_| unreachable!())
 });
 
+static SIGNATURE_LIKE: LazyLock<Regex> = LazyLock::new(|| {
+    // What is left of a token whose shape was broken (a character inserted mid-signature):
+    // a long base64url run with both cases. Hex ids such as a `jti` have one case only.
+    Regex::new(r"[A-Za-z0-9_-]{40,}").unwrap_or_else(|_| unreachable!())
+});
+
 /// How many leading characters of a token stay visible.
 const VISIBLE: usize = 8;
 
@@ -32,8 +38,18 @@ impl Redactor {
 
     /// `text` with every token and known secret replaced.
     pub fn apply(&self, text: &str) -> String {
-        let mut out = JWT_LIKE
-            .replace_all(text, |c: &regex::Captures<'_>| redact_token(&c[0]))
+        let out = JWT_LIKE.replace_all(text, |c: &regex::Captures<'_>| redact_token(&c[0]));
+        let mut out = SIGNATURE_LIKE
+            .replace_all(&out, |c: &regex::Captures<'_>| {
+                let run = &c[0];
+                let mixed = run.bytes().any(|b| b.is_ascii_uppercase())
+                    && run.bytes().any(|b| b.is_ascii_lowercase());
+                if mixed {
+                    "<redacted>".to_string()
+                } else {
+                    run.to_string()
+                }
+            })
             .into_owned();
         for (secret, label) in &self.secrets {
             if out.contains(secret.as_str()) {
@@ -95,6 +111,18 @@ mod tests {
             r.apply("http://127.0.0.1:8000/gettoken/"),
             "http://127.0.0.1:8000/gettoken/"
         );
+    }
+
+    #[test]
+    fn the_rest_of_a_broken_token_is_redacted_but_hex_ids_are_not() {
+        let r = Redactor::default();
+        assert_eq!(
+            r.apply("Bearer eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.abc!UR9RKye-X9UbtqiknMpGc49HyRt3JLI4uVIpVTVWS6A"),
+            "Bearer eyJhbGci…<redacted>!<redacted>"
+        );
+        let jti = "ab69e5b021b14273b0a1bae1bfc9ba9b0123456789";
+        assert_eq!(r.apply(jti), jti);
+        assert_eq!(r.apply(&"a".repeat(300)), "a".repeat(300));
     }
 
     #[test]

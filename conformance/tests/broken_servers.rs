@@ -723,6 +723,31 @@ const CASES: &[(Broken, Profile, &str, &[&str])] = &[
     ),
 ];
 
+/// Defects a property of `jwt-conformance properties` also catches: (defect, profile,
+/// property). Each run must falsify that property; it shrinks a counterexample on the way.
+const PROPERTY_CASES: &[(Broken, Profile, &str)] = &[
+    (Fake(AlgNoneAccepted), Profile::Classic, "tokens"),
+    (Fake(SignatureNotChecked), Profile::V1, "tokens"),
+    (Fake(AnyWellFormedSignature), Profile::Classic, "tokens"),
+    (Fake(SignatureCheckedIfPresent), Profile::V1, "tokens"),
+    (Fake(ExtraSegmentsIgnored), Profile::V1, "tokens"),
+    (Fake(GarbageTokenCrashes), Profile::Classic, "tokens"),
+    (Mock(Mocked::AnyBearerAccepted), Profile::Classic, "tokens"),
+    (Fake(MalformedJsonIs500), Profile::Classic, "bodies"),
+    (Fake(NonStringFieldCrashes), Profile::Classic, "bodies"),
+    (Fake(NulByteCrashes), Profile::Classic, "bodies"),
+    (Fake(OversizedBodyIs500), Profile::Classic, "bodies"),
+    (Fake(BlankFieldsStored), Profile::Classic, "bodies"),
+    (Fake(NoLengthLimit), Profile::Classic, "bodies"),
+    (Fake(AnyJsonValueStoredAsText), Profile::Classic, "bodies"),
+    (Fake(CreateAnswers200), Profile::Classic, "bodies"),
+    (Fake(PutNotStored), Profile::Classic, "resources"),
+    (Fake(PatchNotStored), Profile::Classic, "resources"),
+    (Fake(DeleteNotStored), Profile::Classic, "resources"),
+    (Fake(PutUpserts), Profile::Classic, "resources"),
+    (Fake(PatchRequiresBothFields), Profile::Classic, "resources"),
+];
+
 /// Defects the suite does not catch yet, and why. Each must still conform; when the suite
 /// learns to catch one, its test fails and the defect moves to `CASES`.
 const GAPS: &[(Broken, Profile, &str, &str)] = &[];
@@ -766,6 +791,60 @@ async fn every_defect_fails_the_scenarios_of_the_rule_it_breaks() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn properties_falsified_by_the_defects_they_target() {
+    let limit = Arc::new(Semaphore::new(PARALLEL_RUNS));
+    let mut runs = JoinSet::new();
+    for &(broken, profile, property) in PROPERTY_CASES.iter().filter(|c| selected(c.0)) {
+        let limit = limit.clone();
+        runs.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let run = harness::run_properties(Some(broken), profile, property).await?;
+            let falsified = format!("✗ {property}");
+            if run.code == 1
+                && run.stdout.contains(&falsified)
+                && run.stdout.contains("smallest failing input")
+            {
+                if std::env::var_os("SHOW_COUNTEREXAMPLES").is_some() {
+                    println!("== {} ({property}):\n{}", broken.name(), run.stdout);
+                }
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} is not caught by the {property} property (exit {}):\n{}\n{}",
+                    broken.name(),
+                    run.code,
+                    run.stdout,
+                    run.stderr
+                ))
+            }
+        });
+    }
+    let mut failures = Vec::new();
+    while let Some(joined) = runs.join_next().await {
+        if let Err(why) = joined.expect("a case panicked") {
+            failures.push(why);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn properties_hold_on_the_correct_fake() {
+    for profile in [Profile::Classic, Profile::V1] {
+        for property in ["tokens", "bodies", "resources"] {
+            let run = harness::run_properties(None, profile, property)
+                .await
+                .expect("ran");
+            assert_eq!(
+                run.code, 0,
+                "{property} with {profile:?}:\n{}\n{}",
+                run.stdout, run.stderr
+            );
+        }
+    }
 }
 
 /// Why the correct fake may skip a scenario: what a profile leaves out, and a token that
@@ -877,15 +956,19 @@ async fn the_gaps_are_still_gaps() {
 #[test]
 #[ignore = "prints the README table; run with --ignored --nocapture"]
 fn defect_table() {
-    println!("| defect | how it is broken | scenario(s) that catch it |");
-    println!("|---|---|---|");
+    println!("| defect | how it is broken | scenario(s) that catch it | property |");
+    println!("|---|---|---|---|");
     for &(broken, profile, _, expected) in CASES {
         let target = match broken {
             Fake(_) => "",
             Mock(_) => " (wiremock)",
         };
+        let property = PROPERTY_CASES
+            .iter()
+            .find(|p| p.0 == broken)
+            .map_or("", |p| p.2);
         println!(
-            "| `{}`{target} ({profile:?}) | {} | {} |",
+            "| `{}`{target} ({profile:?}) | {} | {} | {property} |",
             broken.name(),
             broken.bug(),
             expected.join("; ")

@@ -83,13 +83,18 @@ fn field() -> impl Strategy<Value = Field> {
     ]
 }
 
+/// A PATCH field: absent far more often, since leaving fields out is what PATCH is for.
+fn partial() -> impl Strategy<Value = Field> {
+    prop_oneof![2 => field(), 1 => Just(Field::Missing)]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (field(), field()).prop_map(|(a, b)| Op::Create(a, b)),
         2 => any::<Index>().prop_map(Op::Get),
         1 => Just(Op::List),
         2 => (any::<Index>(), field(), field()).prop_map(|(i, a, b)| Op::Put(i, a, b)),
-        2 => (any::<Index>(), field(), field()).prop_map(|(i, a, b)| Op::Patch(i, a, b)),
+        2 => (any::<Index>(), partial(), partial()).prop_map(|(i, a, b)| Op::Patch(i, a, b)),
         1 => any::<Index>().prop_map(Op::Delete),
     ]
 }

@@ -17,7 +17,7 @@ use crate::jwt;
 const CLAIM: &str = "a mutated token is never accepted and never gets a 5xx";
 
 /// One change to a token. Applied in sequence; each is small enough to shrink towards.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Mutation {
     /// Flip one bit of one character.
     FlipBit(Index, u8),
@@ -56,6 +56,26 @@ pub enum SegmentChange {
     EmptyPayload,
     /// `header.payload.signature.`
     TrailingDot,
+}
+
+impl std::fmt::Debug for Mutation {
+    /// Positions are shown as a share of the token's length, which is what an `Index` means.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = |i: &Index| format!("{:.0}% into the token", i.index(1000) as f64 / 10.0);
+        match self {
+            Mutation::FlipBit(i, b) => write!(f, "flip bit {b} of the character {}", at(i)),
+            Mutation::Insert(i, c) => write!(f, "insert {c:?} {}", at(i)),
+            Mutation::Delete(i) => write!(f, "delete the character {}", at(i)),
+            Mutation::Alg(a) => write!(f, "header alg = {a:?}"),
+            Mutation::HeaderField(k, v) => write!(f, "header {k} = {v}"),
+            Mutation::DuplicateAlg(a) => write!(f, "a second header alg = {a:?}"),
+            Mutation::Claim(k, v) => write!(f, "claim {k} = {v} (old signature)"),
+            Mutation::DropClaim(k) => write!(f, "drop claim {k} (old signature)"),
+            Mutation::Pad(s) => write!(f, "pad segment {s} with '='"),
+            Mutation::Segments(c) => write!(f, "{c:?}"),
+            Mutation::Oversize(s, n) => write!(f, "grow segment {s} by {n} characters"),
+        }
+    }
 }
 
 const ALGS: &[&str] = &[

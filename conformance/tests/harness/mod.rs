@@ -150,37 +150,83 @@ fn run_suite(
     })
 }
 
+/// Starts `broken` (or the correct fake) and runs `jwt-conformance properties --only
+/// <property>` against it.
+pub async fn run_properties(
+    broken: Option<Broken>,
+    profile: Profile,
+    property: &'static str,
+) -> Result<Run, String> {
+    let (base_url, _fake, _mock) = start(broken, profile).await?;
+    tokio::task::spawn_blocking(move || {
+        let dir: PathBuf = std::env::temp_dir().join(format!(
+            "broken-properties-{}-{}",
+            std::process::id(),
+            RUNS.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let out = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
+            .env_clear()
+            .arg("properties")
+            .arg("--base-url")
+            .arg(&base_url)
+            .args(profile_args(profile, &dir)?)
+            .args([
+                "--only", property, "--cases", "256", "--budget", "30s", "--seed", "7", "--quiet",
+            ])
+            .output()
+            .map_err(|e| format!("cannot run the binary: {e}"))?;
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(Run {
+            code: out.status.code().unwrap_or(-1),
+            report: Value::Null,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    })
+    .await
+    .map_err(|e| format!("the run panicked: {e}"))?
+}
+
+/// A running broken target: its base URL and what keeps it alive.
+type Started = (String, Option<fake::Running>, Option<wiremock::MockServer>);
+
+async fn start(broken: Option<Broken>, profile: Profile) -> Result<Started, String> {
+    let rotation = if profile == Profile::Blacklisting {
+        Rotation::WithBlacklist
+    } else {
+        Rotation::Off
+    };
+    match broken {
+        Some(Mock(m)) => {
+            let server = mocks::start(m).await;
+            Ok((server.uri(), None, Some(server)))
+        }
+        Some(Fake(d)) => {
+            let f = fake::spawn(Some(d), rotation)
+                .await
+                .map_err(|e| format!("the fake did not start: {e}"))?;
+            Ok((f.base_url.clone(), Some(f), None))
+        }
+        None => {
+            let f = fake::spawn(None, rotation)
+                .await
+                .map_err(|e| format!("the fake did not start: {e}"))?;
+            Ok((f.base_url.clone(), Some(f), None))
+        }
+    }
+}
+
 /// Starts `broken` and runs the suite against it.
 pub async fn run_against(
     broken: Option<Broken>,
     profile: Profile,
     tags: Option<&'static str>,
 ) -> Result<Run, String> {
-    let rotation = if profile == Profile::Blacklisting {
-        Rotation::WithBlacklist
-    } else {
-        Rotation::Off
-    };
     let waits = tags.is_none_or(|t| t.contains("@waits"));
     // Held until the run is over: dropping either stops the target.
-    let (base_url, _fake, _mock) = match broken {
-        Some(Mock(m)) => {
-            let server = mocks::start(m).await;
-            (server.uri(), None, Some(server))
-        }
-        Some(Fake(d)) => {
-            let f = fake::spawn(Some(d), rotation)
-                .await
-                .map_err(|e| format!("the fake did not start: {e}"))?;
-            (f.base_url.clone(), Some(f), None)
-        }
-        None => {
-            let f = fake::spawn(None, rotation)
-                .await
-                .map_err(|e| format!("the fake did not start: {e}"))?;
-            (f.base_url.clone(), Some(f), None)
-        }
-    };
+    let (base_url, _fake, _mock) = start(broken, profile).await?;
     tokio::task::spawn_blocking(move || run_suite(&base_url, profile, tags, waits))
         .await
         .map_err(|e| format!("the run panicked: {e}"))?
