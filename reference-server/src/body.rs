@@ -108,7 +108,9 @@ pub async fn decode(headers: &HeaderMap, body: &RawBody) -> Result<FormData, Api
         "application/x-www-form-urlencoded" => Ok(decode_form(bytes)),
         "multipart/form-data" => decode_multipart(&content_type, bytes.clone()).await,
         // DRF names the Content-Type as the client sent it, parameters included.
-        _ => Err(ApiError::UnsupportedMediaType(content_type.trim().to_string())),
+        _ => Err(ApiError::UnsupportedMediaType(
+            content_type.trim().to_string(),
+        )),
     }
 }
 

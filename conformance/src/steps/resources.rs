@@ -208,11 +208,17 @@ async fn create_batch(w: &mut ApiWorld, bodies: Vec<Map<String, Value>>) {
     let results = concurrently(w, "POST", requests).await;
     w.batch.clear();
     for (body, (status, json)) in bodies.into_iter().zip(results) {
-        let id = json.and_then(|j| j.get("id").cloned()).filter(|v| !v.is_null());
+        let id = json
+            .and_then(|j| j.get("id").cloned())
+            .filter(|v| !v.is_null());
         let resource = id.map(|id| {
             let url = w.item_url(&id);
             w.cleanup.push(url.clone());
-            Resource { id, url, fields: body }
+            Resource {
+                id,
+                url,
+                fields: body,
+            }
         });
         w.batch.push((resource, status));
     }
@@ -221,18 +227,29 @@ async fn create_batch(w: &mut ApiWorld, bodies: Vec<Map<String, Value>>) {
 #[when(regex = r"^I create (\d+) resources concurrently$")]
 async fn create_concurrently(w: &mut ApiWorld, n: usize) {
     let tag = &uuid::Uuid::new_v4().simple().to_string()[..8];
-    let bodies = (0..n).map(|i| fields(&[("field1", &format!("c{i}-{tag}")), ("field2", &format!("v{i}"))])).collect();
+    let bodies = (0..n)
+        .map(|i| {
+            fields(&[
+                ("field1", &format!("c{i}-{tag}")),
+                ("field2", &format!("v{i}")),
+            ])
+        })
+        .collect();
     create_batch(w, bodies).await;
 }
 
 /// Setup, so done concurrently too: a slow target should not eat the token's lifetime here.
 #[given(regex = r"^I have created (\d+) resources$")]
 async fn created_n(w: &mut ApiWorld, n: usize) {
-    let bodies = (0..n).map(|i| fields(&[("field1", &format!("s{i}")), ("field2", "same")])).collect();
+    let bodies = (0..n)
+        .map(|i| fields(&[("field1", &format!("s{i}")), ("field2", "same")]))
+        .collect();
     create_batch(w, bodies).await;
     if let Some((_, status)) = w.batch.iter().find(|(r, s)| r.is_none() || *s != 201) {
         let status = *status;
-        w.fail(format!("setup failed: creating a resource answered {status} without an id, not 201"));
+        w.fail(format!(
+            "setup failed: creating a resource answered {status} without an id, not 201"
+        ));
     }
 }
 
