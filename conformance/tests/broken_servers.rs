@@ -982,3 +982,56 @@ fn defect_table() {
         );
     }
 }
+
+/// Measures how much of the suite the broken servers exercise: of the MUST scenarios that pass
+/// on the correct fake, how many fail under at least one defect (run with each case's tags).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "prints coverage figures; run with --ignored --nocapture"]
+async fn scenario_coverage() {
+    use std::collections::BTreeSet;
+    let mut must: BTreeSet<String> = BTreeSet::new();
+    for profile in [Profile::Classic, Profile::V1, Profile::Blacklisting] {
+        let run = run_against(None, profile, None)
+            .await
+            .expect("the suite ran");
+        let scenarios = run.report["runs"][0]["scenarios"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let verdicts = run.report["runs"][0]["verdicts"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        for (s, v) in scenarios.iter().zip(&verdicts) {
+            if s["level"] == "must" && *v == "passed" {
+                must.insert(s["scenario"].as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    let limit = Arc::new(Semaphore::new(PARALLEL_RUNS));
+    let mut runs = JoinSet::new();
+    for &(broken, profile, tags, _) in CASES {
+        let limit = limit.clone();
+        runs.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            run_against(Some(broken), profile, Some(tags)).await
+        });
+    }
+    let mut caught: BTreeSet<String> = BTreeSet::new();
+    while let Some(joined) = runs.join_next().await {
+        let run = joined.expect("joined").expect("the suite ran");
+        caught.extend(
+            with_verdict(&run.report, "failed")
+                .into_iter()
+                .map(|(n, _)| n),
+        );
+    }
+    let covered = must.iter().filter(|m| caught.contains(*m)).count();
+    println!(
+        "{covered} of {} MUST scenarios that pass on the correct fake fail under at least one defect",
+        must.len()
+    );
+    for m in must.iter().filter(|m| !caught.contains(*m)) {
+        println!("  not failed by any defect: {m}");
+    }
+}
