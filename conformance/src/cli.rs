@@ -31,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Property tests (proptest) against the target: mutated tokens, generated bodies, CRUD sequences
     Properties(PropertiesArgs),
+    /// Load test one endpoint: requests per second and HDR latency percentiles (raw and corrected for coordinated omission)
+    Load(LoadArgs),
 }
 
 /// Which server to check, and what the suite is told about it.
@@ -147,6 +149,67 @@ pub struct PropertiesArgs {
     /// Seed for the generator (a run is repeatable with the same seed and target)
     #[arg(long, env = "PROPERTY_SEED")]
     pub seed: Option<u64>,
+}
+
+/// Options of a load run.
+///
+/// Exit codes: 0 every threshold held (or none was given), 1 --max-p99 or --min-rps missed,
+/// 2 the run could not happen (arguments, unreachable target, failed login).
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// The target (without --base-url: the bundled reference server, in-process).
+    #[command(flatten)]
+    pub target: TargetArgs,
+
+    /// What to load: verify (the profile's verify path), verify-v1 (/api/v1/token/verify/), resource (GET one item of the profile's resources), obtain (login: slow by design, password hashing)
+    #[arg(long, short = 'e', env = "LOAD_ENDPOINT", default_value = "verify", value_parser = conformance::load::Endpoint::NAMES)]
+    pub endpoint: String,
+
+    /// Concurrent keep-alive connections
+    #[arg(long, short = 'c', env = "LOAD_CONNECTIONS", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub connections: u16,
+
+    /// How long to send requests (at most 1h)
+    #[arg(long, short = 'd', env = "LOAD_DURATION", default_value = "10s", value_parser = duration)]
+    pub duration: std::time::Duration,
+
+    /// Fixed arrival rate in requests per second (open model: latency is then measured from each request's due time) [default: closed model, as fast as answers come]
+    #[arg(long, env = "LOAD_RATE", value_name = "R", value_parser = positive)]
+    pub rate: Option<f64>,
+
+    /// Stop after this many requests, even before --duration
+    #[arg(long, env = "LOAD_MAX_REQUESTS", default_value_t = 10_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_requests: u64,
+
+    /// Logins made before the run; each gives one access token of the pool the requests take turns with
+    #[arg(long, env = "LOAD_TOKENS", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub tokens: u16,
+
+    /// Write the report as JSON
+    #[arg(long, env = "LOAD_JSON", value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Exit 1 when the p99 latency (corrected for coordinated omission) is above this, e.g. 20ms
+    #[arg(long, env = "LOAD_MAX_P99", value_name = "DURATION", value_parser = duration)]
+    pub max_p99: Option<std::time::Duration>,
+
+    /// Exit 1 when fewer 2xx responses per second came back
+    #[arg(long, env = "LOAD_MIN_RPS", value_name = "N", value_parser = non_negative)]
+    pub min_rps: Option<f64>,
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number")),
+    }
+}
+
+fn non_negative(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a non-negative number")),
+    }
 }
 
 fn duration(s: &str) -> Result<std::time::Duration, String> {

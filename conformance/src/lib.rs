@@ -7,6 +7,7 @@
 pub mod http;
 pub mod jwt;
 pub mod known;
+pub mod load;
 pub mod matcher;
 pub mod profile;
 pub mod properties;

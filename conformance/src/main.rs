@@ -48,6 +48,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         None => runtime.block_on(run(cli.run)),
         Some(cli::Command::Properties(args)) => runtime.block_on(properties(args)),
+        Some(cli::Command::Load(args)) => runtime.block_on(load(args)),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
@@ -164,6 +165,33 @@ async fn properties(args: cli::PropertiesArgs) -> Result<bool, Unusable> {
         all_hold &= outcome.all_hold();
     }
     Ok(all_hold)
+}
+
+/// `jwt-conformance load`: one bounded load run; false when a threshold was missed.
+async fn load(args: cli::LoadArgs) -> Result<bool, Unusable> {
+    let options = conformance::load::Options {
+        base_url: args.target.base_url.clone(),
+        profile: args.target.profile.clone(),
+        login: args.target.login.clone(),
+        password: args.target.password.clone(),
+        endpoint: args.endpoint.parse()?,
+        connections: usize::from(args.connections),
+        duration: args.duration,
+        rate: args.rate,
+        max_requests: args.max_requests,
+        tokens: usize::from(args.tokens),
+        request_timeout: args.target.request_timeout,
+        max_p99: args.max_p99,
+        min_rps: args.min_rps,
+        progress: !args.target.quiet,
+    };
+    let report = conformance::load::run(options).await.map_err(Unusable)?;
+    print!("{}", report.console());
+    if let Some(path) = &args.json {
+        std::fs::write(path, report.json())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(report.passed)
 }
 
 /// A run against the URL the user gave.

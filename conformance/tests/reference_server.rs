@@ -69,6 +69,11 @@ fn uuid_like() -> String {
     format!("{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], "")
 }
 
+/// On a loaded machine a token may expire before a scenario that needed it is done; the suite
+/// then skips that scenario (never passes it). A few such skips are tolerated, not more.
+const IN_FLIGHT_EXPIRY: &str = "expired while the scenario ran";
+const MAX_IN_FLIGHT_EXPIRY_SKIPS: usize = 5;
+
 /// Checks a run: conforms, and every skip is one of `allowed`.
 fn assert_clean(report: &Value, allowed_skips: &[&str]) {
     let runs = report["runs"].as_array().expect("runs");
@@ -80,6 +85,7 @@ fn assert_clean(report: &Value, allowed_skips: &[&str]) {
             run["profile"]
         );
         let scenarios = run["scenarios"].as_array().expect("scenarios");
+        let mut in_flight = 0;
         assert!(
             scenarios.len() > 100,
             "suspiciously few scenarios: {}",
@@ -88,6 +94,10 @@ fn assert_clean(report: &Value, allowed_skips: &[&str]) {
         for s in scenarios {
             if s["outcome"] == "skipped" {
                 let reason = s["reason"].as_str().unwrap_or_default();
+                if reason.contains(IN_FLIGHT_EXPIRY) {
+                    in_flight += 1;
+                    continue;
+                }
                 assert!(
                     allowed_skips.iter().any(|a| reason.starts_with(a)),
                     "unexpected skip of {:?}: {reason}",
@@ -98,6 +108,10 @@ fn assert_clean(report: &Value, allowed_skips: &[&str]) {
                 assert!(!m.contains("suite error"), "{}: {m}", s["scenario"]);
             }
         }
+        assert!(
+            in_flight <= MAX_IN_FLIGHT_EXPIRY_SKIPS,
+            "{in_flight} scenarios lost their token in flight"
+        );
         assert_eq!(
             run["totals"]["warnings"], 0,
             "SHOULD warnings against the reference server"

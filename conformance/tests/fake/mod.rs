@@ -53,9 +53,9 @@ pub use defects::Defect;
 /// The HS256 key of the fake (and of the mocks' canned tokens).
 pub const KEY: &str = "fake-api-signing-key-3b9e61d04c7a2f58";
 /// Access token lifetime, seconds.
-pub const ACCESS_LIFETIME: i64 = 3;
+pub const ACCESS_LIFETIME: i64 = 4;
 /// Refresh token lifetime, seconds.
-pub const REFRESH_LIFETIME: i64 = 6;
+pub const REFRESH_LIFETIME: i64 = 7;
 
 /// An account of the fake.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,368 @@
+//! `jwt-conformance load`: a bounded HTTP load run against one endpoint of a target, reported as
+//! requests per second and HDR latency percentiles, raw and corrected for coordinated omission.
+//!
+//! Three parts, kept apart as hatoo/oha does: [`run`] (here) prepares the target into a
+//! [`Workload`] (`workload`: login, a pool of tokens, a resource to read); the request loop
+//! (`client`: [`Connection`], [`drive`]) repeats it, and is what the criterion benches in
+//! `benches/` reuse; the results (`report`: [`LoadReport`]) know nothing of sockets.
+//!
+//! Only the origin of the given base URL (or the bundled server on loopback) is ever contacted:
+//! redirects are not followed. Tokens and passwords never appear in any output.
+
+mod client;
+mod report;
+mod workload;
+
+use std::fmt;
+use std::io::{IsTerminal as _, Write as _};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+pub use client::{Budget, Connection, Failure, Live, Reply, Tally, drive, histogram};
+pub use report::{Check, Latency, LoadReport, Percentiles, Requests};
+pub use workload::{Origin, Prepared, Workload, prepare};
+
+use crate::profile::Profile;
+use crate::target::Account;
+
+/// Which request a load run repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// POST the profile's verify path with a valid access token.
+    Verify,
+    /// POST `/api/v1/token/verify/` (the v1 layout's verify path) with a valid access token.
+    VerifyV1,
+    /// GET one item of the profile's resource collection with a Bearer access token.
+    Resource,
+    /// POST the account's credentials to the obtain path: a login, slow by design.
+    Obtain,
+}
+
+impl Endpoint {
+    /// The names `--endpoint` accepts.
+    pub const NAMES: [&'static str; 4] = ["verify", "verify-v1", "resource", "obtain"];
+
+    /// The name `--endpoint` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Verify => "verify",
+            Endpoint::VerifyV1 => "verify-v1",
+            Endpoint::Resource => "resource",
+            Endpoint::Obtain => "obtain",
+        }
+    }
+}
+
+impl FromStr for Endpoint {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "verify" => Ok(Endpoint::Verify),
+            "verify-v1" => Ok(Endpoint::VerifyV1),
+            "resource" => Ok(Endpoint::Resource),
+            "obtain" => Ok(Endpoint::Obtain),
+            _ => Err(format!(
+                "unknown endpoint {s:?} (one of {})",
+                Endpoint::NAMES.join(", ")
+            )),
+        }
+    }
+}
+
+/// Longest run `--duration` allows.
+pub const MAX_DURATION: Duration = Duration::from_secs(3600);
+/// Most connections `--connections` allows.
+pub const MAX_CONNECTIONS: usize = 4096;
+
+/// Everything a load run needs; the command line maps onto it one to one.
+#[derive(Clone)]
+pub struct Options {
+    /// `None`: start the bundled reference server in-process, on loopback.
+    pub base_url: Option<String>,
+    /// `classic` (default), `v1` or a TOML profile: paths and login field.
+    pub profile: Option<String>,
+    /// The account that logs in for the token pool (required with `base_url`).
+    pub login: Option<String>,
+    pub password: Option<String>,
+    pub endpoint: Endpoint,
+    /// Concurrent keep-alive connections.
+    pub connections: usize,
+    /// The run stops sending after this long.
+    pub duration: Duration,
+    /// Fixed arrival rate in requests per second (open model); `None`: closed model.
+    pub rate: Option<f64>,
+    /// The run stops after this many requests.
+    pub max_requests: u64,
+    /// Logins made before the run; each gives one access token of the pool.
+    pub tokens: usize,
+    /// Longest wait for one response; longer counts as a timeout.
+    pub request_timeout: Duration,
+    /// Fail (exit 1) when the corrected p99 is above this.
+    pub max_p99: Option<Duration>,
+    /// Fail (exit 1) when fewer 2xx responses per second came back.
+    pub min_rps: Option<f64>,
+    /// A progress line on stderr while it runs.
+    pub progress: bool,
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("base_url", &self.base_url)
+            .field("profile", &self.profile)
+            .field("login", &self.login)
+            .field("endpoint", &self.endpoint)
+            .field("connections", &self.connections)
+            .field("duration", &self.duration)
+            .field("rate", &self.rate)
+            .field("max_requests", &self.max_requests)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Options {
+    /// Defaults for everything but the endpoint: the bundled server, 64 connections, 10 s.
+    pub fn new(endpoint: Endpoint) -> Options {
+        Options {
+            base_url: None,
+            profile: None,
+            login: None,
+            password: None,
+            endpoint,
+            connections: 64,
+            duration: Duration::from_secs(10),
+            rate: None,
+            max_requests: 10_000_000,
+            tokens: 4,
+            request_timeout: Duration::from_secs(10),
+            max_p99: None,
+            min_rps: None,
+            progress: false,
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.connections == 0 || self.connections > MAX_CONNECTIONS {
+            return Err(format!(
+                "--connections must be between 1 and {MAX_CONNECTIONS}"
+            ));
+        }
+        if self.duration.is_zero() || self.duration > MAX_DURATION {
+            return Err("--duration must be more than 0 s and at most 1 h".into());
+        }
+        if self.max_requests == 0 {
+            return Err("--max-requests must be at least 1".into());
+        }
+        if self.tokens == 0 || self.tokens > 256 {
+            return Err("--tokens must be between 1 and 256".into());
+        }
+        if let Some(rate) = self.rate
+            && !(rate.is_finite() && rate > 0.0)
+        {
+            return Err("--rate must be a positive number of requests per second".into());
+        }
+        if let Some(rps) = self.min_rps
+            && !(rps.is_finite() && rps >= 0.0)
+        {
+            return Err("--min-rps must be a non-negative number".into());
+        }
+        if self.base_url.is_none() && (self.login.is_some() || self.password.is_some()) {
+            return Err(
+                "--login and --password describe a server you run: give its --base-url too \
+                 (without --base-url the load runs against the bundled reference server)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Runs one load: prepares the target, drives it until the duration or the request count is
+/// spent, and reports. An `Err` means the run could not happen (exit code 2).
+pub async fn run(options: Options) -> Result<LoadReport, String> {
+    options.check()?;
+    let profile = Profile::load(options.profile.as_deref().unwrap_or("classic"))
+        .map_err(|e| e.to_string())?;
+    let (origin, account, server) = match &options.base_url {
+        Some(url) => {
+            let origin = Origin::parse(url).await?;
+            let (Some(login), Some(password)) = (options.login.clone(), options.password.clone())
+            else {
+                return Err("--login and --password (or LOGIN and PASSWORD) are needed: the load run logs in for its tokens".into());
+            };
+            (origin, Account { login, password }, None)
+        }
+        None => {
+            let (server, account) = bundled::start(&profile).await?;
+            let origin = Origin::parse(&bundled::base_url(&server)).await?;
+            if options.progress {
+                eprintln!(
+                    "no --base-url: loading the bundled reference server, started in-process at {}",
+                    origin.base_url
+                );
+            }
+            (origin, account, Some(server))
+        }
+    };
+    let prepared = prepare(
+        &origin,
+        &profile,
+        &account,
+        options.endpoint,
+        options.tokens,
+        options.request_timeout,
+    )
+    .await?;
+    let connections = Connection::open_many(origin.addr, options.connections)
+        .await
+        .map_err(|e| format!("cannot reach {}: {e}", origin.base_url))?;
+
+    let live = Arc::new(Live::default());
+    let start = Instant::now();
+    let budget = Budget {
+        max_requests: options.max_requests,
+        deadline: Some(start + options.duration),
+        rate: options.rate,
+        request_timeout: options.request_timeout,
+    };
+    let progress = options
+        .progress
+        .then(|| tokio::spawn(progress_line(live.clone(), start, options.duration)));
+    let (_connections, tally) = drive(connections, &prepared.workload, budget, live).await?;
+    if let Some(progress) = progress {
+        progress.abort();
+        let _ = progress.await;
+        if std::io::stderr().is_terminal() {
+            eprintln!();
+        }
+    }
+    prepared.cleanup(&origin, options.request_timeout).await;
+    drop(server);
+    Ok(LoadReport::new(
+        &options,
+        &origin,
+        &prepared.workload,
+        &tally,
+    ))
+}
+
+/// `\r`-rewritten on a terminal, one line a second otherwise.
+async fn progress_line(live: Arc<Live>, start: Instant, duration: Duration) {
+    let terminal = std::io::stderr().is_terminal();
+    let mut ticks = tokio::time::interval(Duration::from_secs(1));
+    ticks.tick().await;
+    let mut last = 0;
+    loop {
+        ticks.tick().await;
+        let done = live.done.load(Ordering::Relaxed);
+        let failed = live.failed.load(Ordering::Relaxed);
+        let line = format!(
+            "{:>6.1}/{:.0} s  {done} requests  {} req/s  {failed} failed",
+            start.elapsed().as_secs_f64(),
+            duration.as_secs_f64(),
+            done - last,
+        );
+        last = done;
+        let mut err = std::io::stderr().lock();
+        let _ = if terminal {
+            write!(err, "\r{line}   ")
+        } else {
+            writeln!(err, "{line}")
+        };
+        let _ = err.flush();
+    }
+}
+
+/// The bundled reference server, for a run without --base-url.
+mod bundled {
+    use super::Account;
+    use crate::profile::Profile;
+
+    #[cfg(feature = "bundled-server")]
+    pub type Server = reference_server::RunningServer;
+    #[cfg(not(feature = "bundled-server"))]
+    pub type Server = ();
+
+    #[cfg(feature = "bundled-server")]
+    pub fn base_url(server: &Server) -> String {
+        server.base_url()
+    }
+    #[cfg(not(feature = "bundled-server"))]
+    pub fn base_url(_: &Server) -> String {
+        String::new()
+    }
+
+    /// A reference server on 127.0.0.1:0 with one account (random password, random key) and
+    /// an access lifetime far beyond any run.
+    #[cfg(feature = "bundled-server")]
+    pub async fn start(profile: &Profile) -> Result<(Server, Account), String> {
+        use rand::Rng as _;
+        use std::time::Duration;
+
+        let password: String = rand::thread_rng()
+            .sample_iter(rand::distributions::Alphanumeric)
+            .take(20)
+            .map(char::from)
+            .collect();
+        let mut config = reference_server::Config::for_tests();
+        config.bind = ([127, 0, 0, 1], 0).into();
+        config.signing_key = None;
+        config.access_lifetime = Duration::from_secs(2 * 3600);
+        config.refresh_lifetime = Duration::from_secs(4 * 3600);
+        config.users = vec![reference_server::UserSpec {
+            username: "alice".into(),
+            email: "alice@example.com".into(),
+            password: password.clone(),
+            active: true,
+        }];
+        let server = reference_server::spawn(config)
+            .await
+            .map_err(|e| format!("cannot start the bundled reference server: {e}"))?;
+        let login = if profile.login_field == "email" {
+            "alice@example.com"
+        } else {
+            "alice"
+        };
+        Ok((
+            server,
+            Account {
+                login: login.into(),
+                password,
+            },
+        ))
+    }
+
+    #[cfg(not(feature = "bundled-server"))]
+    pub async fn start(_: &Profile) -> Result<(Server, Account), String> {
+        Err("no --base-url given, and this build has no bundled reference server (feature `bundled-server`)".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_parse_by_name() {
+        for name in Endpoint::NAMES {
+            assert_eq!(name.parse::<Endpoint>().unwrap().name(), name);
+        }
+        assert!("verifyy".parse::<Endpoint>().is_err());
+    }
+
+    #[test]
+    fn options_are_checked() {
+        let mut o = Options::new(Endpoint::Verify);
+        assert!(o.check().is_ok());
+        o.rate = Some(0.0);
+        assert!(o.check().is_err());
+        o.rate = None;
+        o.connections = 0;
+        assert!(o.check().is_err());
+        o.connections = 1;
+        o.login = Some("alice".into());
+        assert!(o.check().unwrap_err().contains("--base-url"));
+    }
+}
