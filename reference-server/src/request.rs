@@ -69,30 +69,24 @@ where
 /// True unless `Accept` lists only media ranges that exclude `application/json`
 /// (q-values are not weighed; a missing or empty header accepts anything).
 fn accepts_json(headers: &HeaderMap) -> bool {
-    let values: Vec<String> = headers
+    let mut ranges = headers
         .get_all(ACCEPT)
         .iter()
-        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-        .collect();
-    let ranges: Vec<String> = values
-        .iter()
-        .flat_map(|value| value.split(','))
+        .flat_map(|value| value.as_bytes().split(|&b| b == b','))
         .map(|range| {
             range
-                .split(';')
+                .split(|&b| b == b';')
                 .next()
                 .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
+                .trim_ascii()
         })
         .filter(|range| !range.is_empty())
-        .collect();
-    ranges.is_empty()
-        || ranges.iter().any(|range| {
-            matches!(
-                range.as_str(),
-                "application/json" | "application/*" | "*/*" | "*"
-            )
+        .peekable();
+    ranges.peek().is_none()
+        || ranges.any(|range| {
+            ["application/json", "application/*", "*/*", "*"]
+                .iter()
+                .any(|ok| range.eq_ignore_ascii_case(ok.as_bytes()))
         })
 }
 
