@@ -144,24 +144,8 @@ async fn target() -> Result<(Origin, Account, Option<reference_server::RunningSe
             None,
         ));
     }
-    let password = "bench-password-1".to_string();
-    let mut config = reference_server::Config::for_tests();
-    config.access_lifetime = Duration::from_secs(2 * 3600);
-    config.refresh_lifetime = Duration::from_secs(4 * 3600);
-    config.users = vec![reference_server::UserSpec {
-        username: "alice".into(),
-        email: "alice@example.com".into(),
-        password: password.clone(),
-        active: true,
-    }];
-    let server = reference_server::spawn(config)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (server, account) = load::bundled::start(&Profile::classic()).await?;
     let origin = Origin::parse(&server.base_url()).await?;
-    let account = Account {
-        login: "alice".into(),
-        password,
-    };
     Ok((origin, account, Some(server)))
 }
 

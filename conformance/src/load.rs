@@ -275,8 +275,8 @@ async fn progress_line(live: Arc<Live>, start: Instant, duration: Duration) {
     }
 }
 
-/// The bundled reference server, for a run without --base-url.
-mod bundled {
+/// The bundled reference server, for a run without --base-url (and for the HTTP benches).
+pub mod bundled {
     use super::Account;
     use crate::profile::Profile;
 

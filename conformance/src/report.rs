@@ -336,16 +336,11 @@ impl Report {
             }
         }
 
-        let _ = writeln!(
-            out,
-            "\n{:<52} {:>6} {:>6} {:>7} {:>8} {:>5} {:>4}",
-            "feature", "passed", "failed", "skipped", "warnings", "known", "info"
-        );
-        for (feature, t) in self.per_feature() {
+        let row = |out: &mut String, name: &str, t: Tally| {
             let _ = writeln!(
                 out,
                 "{:<52} {:>6} {:>6} {:>7} {:>8} {:>5} {:>4}",
-                truncate(&feature, 52),
+                truncate(name, 52),
                 t.passed + t.fixed,
                 t.failed,
                 t.skipped,
@@ -353,19 +348,16 @@ impl Report {
                 t.known,
                 t.info
             );
-        }
-        let t = self.tally();
+        };
         let _ = writeln!(
             out,
-            "{:<52} {:>6} {:>6} {:>7} {:>8} {:>5} {:>4}",
-            "total",
-            t.passed + t.fixed,
-            t.failed,
-            t.skipped,
-            t.warnings,
-            t.known,
-            t.info
+            "\n{:<52} {:>6} {:>6} {:>7} {:>8} {:>5} {:>4}",
+            "feature", "passed", "failed", "skipped", "warnings", "known", "info"
         );
+        for (feature, t) in self.per_feature() {
+            row(&mut out, &feature, t);
+        }
+        row(&mut out, "total", self.tally());
         let verdict = if self.conforms() {
             "CONFORMS"
         } else {
