@@ -755,6 +755,17 @@ const GAPS: &[(Broken, Profile, &str, &str)] = &[];
 /// Binaries running at once: enough to overlap the expiry waits, few enough for two cores.
 const PARALLEL_RUNS: usize = 4;
 
+/// Waits for every case; fails with all the misses at once.
+async fn assert_all_caught(mut runs: JoinSet<Result<(), String>>) {
+    let mut failures = Vec::new();
+    while let Some(joined) = runs.join_next().await {
+        if let Err(why) = joined.expect("a case panicked") {
+            failures.push(why);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 fn selected(broken: Broken) -> bool {
     std::env::var("DEFECT").map_or(true, |only| broken.name().contains(&only))
 }
@@ -784,13 +795,7 @@ async fn every_defect_fails_the_scenarios_of_the_rule_it_breaks() {
             })
         });
     }
-    let mut failures = Vec::new();
-    while let Some(joined) = runs.join_next().await {
-        if let Err(why) = joined.expect("a case panicked") {
-            failures.push(why);
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert_all_caught(runs).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -822,13 +827,7 @@ async fn properties_falsified_by_the_defects_they_target() {
             }
         });
     }
-    let mut failures = Vec::new();
-    while let Some(joined) = runs.join_next().await {
-        if let Err(why) = joined.expect("a case panicked") {
-            failures.push(why);
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert_all_caught(runs).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
