@@ -1,19 +1,19 @@
-@spec-2 @hygiene
+@hygiene
 Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
   Besides the scenarios below, EVERY response in EVERY scenario is checked
-  against the rules of SPEC.md §2 and §4 that hold for all responses:
-    - no 5xx, ever;
-    - a 401 carries a "WWW-Authenticate" header with the Bearer scheme;
-    - a 405 carries an "Allow" header;
-    - a 204 has an empty body;
+  against the rules of CONTRACT.md that hold for all responses:
+    - no 5xx, ever (HTTP-14);
+    - a 401 carries a "WWW-Authenticate" header with the Bearer scheme (AUTH-5);
+    - a 405 carries an "Allow" header (HTTP-8);
+    - a 204 has an empty body (HTTP-13);
     - a response with a body from one of the profile's endpoints is
-      "Content-Type: application/json".
+      "Content-Type: application/json" (HTTP-12).
   A response that breaks one fails the scenario with that rule's name.
 
   Background:
     Given I have obtained a token pair
 
-  @must
+  @must @rule:HTTP-8
   Scenario Outline: <method> on the <endpoint> endpoint is a 405 that lists POST
     When I <method> the <endpoint> endpoint
     Then the status is 405
@@ -34,7 +34,7 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
       | verify   | PATCH  |
       | verify   | DELETE |
 
-  @must @spec-4-resource @crud
+  @must @crud @rule:HTTP-8
   Scenario Outline: <method> on <target> is a 405 that lists the allowed methods
     Given I authenticate with "Bearer ${access}"
     When I <method> <target>
@@ -50,13 +50,13 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
       | DELETE | the collection    | GET, POST |
       | POST   | my resource       | GET, PUT, PATCH, DELETE |
 
-  @should @spec-4-auth
+  @should @rule:AUTH-7
   Scenario: Authentication is checked before the method
     Given I send no Authorization header
     When I PUT the protected endpoint with the JSON '{}'
     Then the status is 401
 
-  @must
+  @must @rule:HTTP-3
   Scenario Outline: A body typed <type> on the <endpoint> endpoint is a 415
     When I POST the <endpoint> endpoint with the body 'hello' typed "<type>"
     Then the status is 415
@@ -69,14 +69,14 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
       | refresh  | text/plain      |
       | verify   | text/plain      |
 
-  @must @spec-4-resource @crud
+  @must @crud @rule:HTTP-3
   Scenario: A text/plain body on the collection is a 415
     Given I authenticate with "Bearer ${access}"
     When I POST the collection with the body '{"field1": "a", "field2": "b"}' typed "text/plain"
     Then the status is 415
     And the body is '{"detail": "Unsupported media type \"text/plain\" in request."}'
 
-  @must
+  @must @rule:HTTP-6
   Scenario Outline: Malformed JSON on the <endpoint> endpoint is a 400 JSON parse error
     When I POST the <endpoint> endpoint with the body '<json>' typed "application/json"
     Then the status is 400
@@ -89,7 +89,7 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
       | refresh  | {"refresh":             |
       | verify   | {"token": "x"} trailing |
 
-  @must @spec-4-resource @crud
+  @must @crud @rule:HTTP-6
   Scenario: Malformed JSON on the collection is a 400 JSON parse error
     Given I authenticate with "Bearer ${access}"
     When I POST the collection with the body '{"field1":' typed "application/json"
@@ -102,13 +102,22 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
     Then the status is 400
     And the body is a JSON object
 
+    @rule:HTTP-6
     Examples:
       | case                          | body                                  |
       | Invalid UTF-8 in a JSON body  | invalid UTF-8 typed "application/json" |
+
+    @rule:HTTP-14
+    Examples:
+      | case                          | body                                  |
       | JSON nested 100000 levels deep | JSON nested 100000 levels deep       |
+
+    @rule:HTTP-19
+    Examples:
+      | case                          | body                                  |
       | A NUL byte in a JSON string   | the JSON '{"${login_field}": "\\u0000", "password": "\\u0000"}' |
 
-  @must
+  @must @rule:HTTP-10
   Scenario Outline: A body over the server's limit on the <endpoint> endpoint is a 413 and the connection stays usable
     When I send 8 MiB of JSON to the <endpoint> endpoint over a raw connection
     Then the status is 413
@@ -120,7 +129,7 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
       | refresh  |
 
   # Raw requests are written with \n line ends; each is sent as CRLF.
-  @must
+  @must @rule:HTTP-14
   Scenario Outline: A malformed request over raw TCP gets an HTTP answer, not a dropped connection: <case>
     When I send the raw request '<request>' over a new connection
     Then the connection answers with a client error
@@ -138,10 +147,27 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
     Then the status is not a server error
     And I note the response
 
+    @rule:HTTP-15
     Examples:
       | case                                    | request                                                     |
       | The obtain path without its trailing slash | POST the path "${obtain_path_without_slash}" with the JSON '{}' |
+
+    @rule:HTTP-16
+    Examples:
+      | case                                    | request                                                     |
       | An unknown path                         | GET the path "/this-path-does-not-exist/"                   |
+
+    @rule:HTTP-17
+    Examples:
+      | case                                    | request                                                     |
       | OPTIONS on the obtain endpoint          | OPTIONS the obtain endpoint                                 |
+
+    @rule:HTTP-18
+    Examples:
+      | case                                    | request                                                     |
       | An Accept header that excludes JSON     | POST the obtain endpoint with the JSON '{}' accepting "application/xml" |
+
+    @rule:TOK-17
+    Examples:
+      | case                                    | request                                                     |
       | A non-canonical signature encoding      | verify ${access:non-canonical-signature}                    |

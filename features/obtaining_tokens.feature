@@ -1,11 +1,11 @@
-@spec-4-obtain @spec-5
+@obtaining
 Feature: Obtaining a token pair
   A client trades an active account's credentials for an access token and a
   refresh token. The login field is the profile's: "username" on the classic
   /gettoken/, "email" on /api/v1/token/. Bad credentials never reveal whether
   the account exists or is active: the answer is the same in every case.
 
-  @must
+  @must @rule:OBT-1 @rule:HTTP-1
   Scenario Outline: Valid credentials sent as <encoding> give a token pair
     When I log in with the account's credentials as <encoding>
     Then the status is 200
@@ -17,7 +17,7 @@ Feature: Obtaining a token pair
       | JSON     |
       | a form   |
 
-  @info
+  @info @rule:HTTP-2
   Scenario: Valid credentials sent as multipart are accepted or refused as unsupported
     When I log in with the account's credentials as multipart
     Then the status is 200 or 415
@@ -29,17 +29,17 @@ Feature: Obtaining a token pair
     Then the status is <status>
     And the body is '<body>'
 
-    @classic
+    @classic @rule:OBT-2
     Examples:
       | status | body                                                                  |
       | 400    | {"non_field_errors": ["Unable to log in with provided credentials."]} |
 
-    @simplejwt
+    @simplejwt @rule:OBT-3
     Examples:
       | status | body                                                              |
       | 401    | {"detail": "No active account found with the given credentials"} |
 
-  @must
+  @must @rule:OBT-4
   Scenario Outline: Logging in <who> gets exactly the wrong-password answer
     When I log in with a wrong password
     And I log in <who>
@@ -58,23 +58,32 @@ Feature: Obtaining a token pair
     Then the status is 400
     And the body is '<errors>'
 
+    @rule:OBT-5
     Examples:
       | case                          | body                                                                   | errors                                                                                          |
       | A missing login field         | the JSON '{"password": "${password}"}'                                 | {"${login_field}": ["This field is required."]}                                                 |
       | A missing password            | the JSON '{"${login_field}": "${login}"}'                              | {"password": ["This field is required."]}                                                       |
       | An empty JSON object          | the JSON '{}'                                                          | {"${login_field}": ["This field is required."], "password": ["This field is required."]}        |
-      | An empty body                 | an empty body                                                          | {"${login_field}": ["This field is required."], "password": ["This field is required."]}        |
-      | An empty body typed as JSON   | an empty body typed "application/json"                                 | {"${login_field}": ["This field is required."], "password": ["This field is required."]}        |
-      | An empty body typed as text   | an empty body typed "text/plain"                                       | {"${login_field}": ["This field is required."], "password": ["This field is required."]}        |
       | A form without the password   | the form '${login_field}=${login}'                                     | {"password": ["This field is required."]}                                                       |
       | A blank login and password    | the JSON '{"${login_field}": "", "password": ""}'                      | {"${login_field}": ["This field may not be blank."], "password": ["This field may not be blank."]} |
       | A whitespace-only login       | the JSON '{"${login_field}": "   ", "password": "${password}"}'        | {"${login_field}": ["This field may not be blank."]}                                            |
       | A null login and password     | the JSON '{"${login_field}": null, "password": null}'                  | {"${login_field}": ["This field may not be null."], "password": ["This field may not be null."]} |
+
+    @rule:HTTP-5
+    Examples:
+      | case                          | body                                                                   | errors                                                                                          |
+      | An empty body                 | an empty body                                                          | {"${login_field}": ["This field is required."], "password": ["This field is required."]}        |
+      | An empty body typed as JSON   | an empty body typed "application/json"                                 | {"${login_field}": ["This field is required."], "password": ["This field is required."]}        |
+      | An empty body typed as text   | an empty body typed "text/plain"                                       | {"${login_field}": ["This field is required."], "password": ["This field is required."]}        |
+
+    @rule:HTTP-7
+    Examples:
+      | case                          | body                                                                   | errors                                                                                          |
       | A boolean login               | the JSON '{"${login_field}": true, "password": "${password}"}'         | {"${login_field}": ["Not a valid string."]}                                                     |
       | An object as password         | the JSON '{"${login_field}": "${login}", "password": {"a": 1}}'        | {"password": ["Not a valid string."]}                                                           |
       | An array as login             | the JSON '{"${login_field}": ["${login}"], "password": "${password}"}' | {"${login_field}": ["Not a valid string."]}                                                     |
 
-  @should
+  @should @rule:OBT-6
   Scenario: A JSON body that is not an object is a 400 without a crash
     When I POST the obtain endpoint with the JSON '[]'
     Then the status is 400

@@ -1,4 +1,4 @@
-@spec-4-auth @spec-5
+@protected
 Feature: Protected endpoints require a valid access token
   The profile's protected endpoint (the resource collection in the classic
   dialect, /api/v1/users/ in the simplejwt one) answers only to
@@ -9,14 +9,14 @@ Feature: Protected endpoints require a valid access token
   Background:
     Given I have obtained a token pair
 
-  @must
+  @must @rule:AUTH-1
   Scenario: A valid access token is accepted
     Given I authenticate with "Bearer ${access}"
     When I GET the protected endpoint
     Then the status is 200
     And the body is a JSON array
 
-  @must
+  @must @rule:AUTH-2
   Scenario Outline: <case> is refused as not authenticated
     Given I authenticate with "<header>"
     When I GET the protected endpoint
@@ -33,14 +33,14 @@ Feature: Protected endpoints require a valid access token
       | The Basic scheme              | Basic ${basic_credentials} |
       | A raw token without a scheme  | ${access}                  |
 
-  @info
+  @info @rule:AUTH-10
   Scenario: A lower-case "bearer" scheme is implementation-defined
     Given I authenticate with "bearer ${access}"
     When I GET the protected endpoint
     Then the status is 200 or 401
     And I note the response
 
-  @must
+  @must @rule:AUTH-3
   Scenario Outline: A Bearer header with <case> is refused
     Given I authenticate with "<header>"
     When I GET the protected endpoint
@@ -52,7 +52,7 @@ Feature: Protected endpoints require a valid access token
       | no token       | Bearer                  |
       | two tokens     | Bearer ${access} extra  |
 
-  @must
+  @must @rule:AUTH-4
   Scenario Outline: <case> is refused as an invalid token
     Given I authenticate with "Bearer <token>"
     When I GET the protected endpoint
@@ -72,7 +72,7 @@ Feature: Protected endpoints require a valid access token
       | An access token without its signature   | ${access:no-signature}         |
       | An access token with a truncated signature | ${access:truncated-signature} |
 
-  @must @simplejwt
+  @must @simplejwt @rule:AUTH-4
   Scenario Outline: simplejwt explains why <case> is refused
     Given I authenticate with "Bearer <token>"
     When I GET the protected endpoint

@@ -1,4 +1,4 @@
-@spec-3 @spec-4-refresh @rotation
+@rotation
 Feature: Refresh token rotation and blacklisting
   A target rotates refresh tokens when its refresh response carries a new
   "refresh" next to the "access". The profile may say that rotation is
@@ -9,14 +9,14 @@ Feature: Refresh token rotation and blacklisting
   Background:
     Given I have obtained a token pair
 
-  @must
+  @must @rule:ROT-1
   Scenario: Rotation happens exactly when the profile says it does
     When I refresh with ${refresh}
     Then the status is 200
     And the body carries a new access token
     And the refresh response rotates the refresh token as the profile declares
 
-  @must
+  @must @rule:ROT-2
   Scenario: A rotated refresh token is a new refresh token that works
     When I refresh with ${refresh}
     Then the status is 200
@@ -27,7 +27,7 @@ Feature: Refresh token rotation and blacklisting
     And ${new_refresh}'s "user_id" equals ${refresh}'s "user_id"
     And ${new_refresh} still refreshes
 
-  @must
+  @must @rule:ROT-3
   Scenario Outline: After rotation with blacklisting, the old refresh token is refused
     Given the profile declares blacklist after rotation
     When I refresh with ${refresh}
@@ -47,7 +47,7 @@ Feature: Refresh token rotation and blacklisting
       | status | body                                                      |
       | 401    | {"detail": "Token is blacklisted", "code": "token_not_valid"} |
 
-  @should
+  @should @rule:ROT-5
   Scenario: After rotation with blacklisting, access tokens issued earlier keep working
     Given the profile declares blacklist after rotation
     When I refresh with ${refresh}
@@ -57,7 +57,7 @@ Feature: Refresh token rotation and blacklisting
     And ${access} is accepted by the protected endpoint
     And ${new_access} is accepted by the protected endpoint
 
-  @should
+  @should @rule:ROT-6
   Scenario: Without rotation a refresh token can be used again
     Given the target does not rotate refresh tokens
     When I refresh with ${refresh}

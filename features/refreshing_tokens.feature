@@ -1,4 +1,4 @@
-@spec-4-refresh @spec-5
+@refreshing
 Feature: Refreshing the access token
   A refresh token buys a new access token. Anything that is not a valid,
   unexpired refresh token signed by the server is refused: in the classic
@@ -8,7 +8,7 @@ Feature: Refreshing the access token
   Background:
     Given I have obtained a token pair
 
-  @must
+  @must @rule:REF-1 @rule:HTTP-1
   Scenario Outline: A valid refresh token sent as <encoding> gives a new, working access token
     When I refresh with ${refresh} as <encoding>
     Then the status is 200
@@ -21,7 +21,7 @@ Feature: Refreshing the access token
       | JSON     |
       | a form   |
 
-  @must
+  @must @rule:REF-5
   Scenario: A refreshed access token is a new token for the same user
     When I refresh with ${refresh}
     Then the status is 200
@@ -37,7 +37,7 @@ Feature: Refreshing the access token
     And the body is '<body>'
     And ${refresh} still refreshes
 
-    @classic
+    @classic @rule:REF-2
     Examples:
       | case                                  | token                  | status | body              |
       | An access token                       | ${access}              | 400    | {"refresh": ["*"]} |
@@ -47,7 +47,7 @@ Feature: Refreshing the access token
       | A refresh token with a tampered payload | ${refresh:tampered}  | 400    | {"refresh": ["*"]} |
       | A refresh token without its signature | ${refresh:no-signature} | 400   | {"refresh": ["*"]} |
 
-    @simplejwt
+    @simplejwt @rule:REF-3
     Examples:
       | case                                  | token                  | status | body                                                      |
       | An access token                       | ${access}              | 401    | {"detail": "Token has wrong type", "code": "token_not_valid"} |
@@ -57,7 +57,7 @@ Feature: Refreshing the access token
       | A refresh token with a tampered payload | ${refresh:tampered}  | 401    | {"detail": "Token is invalid", "code": "token_not_valid"}     |
       | A refresh token without its signature | ${refresh:no-signature} | 401   | {"detail": "Token is invalid", "code": "token_not_valid"}     |
 
-  @must
+  @must @rule:REF-4
   Scenario Outline: <case> is a 400 naming the refresh field
     When I POST the refresh endpoint with <body>
     Then the status is 400

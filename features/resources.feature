@@ -1,4 +1,4 @@
-@spec-4-resource @crud
+@crud
 Feature: Protected resources: create, read, update, delete
   The resource collection (classic /api/resource/) holds objects with two
   string fields, validated the way DRF's CharField does: required, not
@@ -15,7 +15,7 @@ Feature: Protected resources: create, read, update, delete
 
   # "I have created a resource" creates {"field1": "one", "field2": "two"}.
 
-  @must
+  @must @rule:RES-1 @rule:HTTP-1
   Scenario Outline: Creating a resource from <encoding> returns it with an id
     When I POST the collection with <body>
     Then the status is 201
@@ -29,7 +29,7 @@ Feature: Protected resources: create, read, update, delete
       | JSON     | the JSON '{"field1": "alpha", "field2": "beta"}' |
       | a form   | the form 'field1=alpha&field2=beta'            |
 
-  @must
+  @must @rule:RES-3
   Scenario: The id in a request body and unknown fields are ignored
     When I POST the collection with the JSON '{"id": 987654321, "field1": "a", "field2": "b", "extra": "z"}'
     Then the status is 201
@@ -37,7 +37,7 @@ Feature: Protected resources: create, read, update, delete
     And I keep it as my resource
     And my resource's id is not 987654321
 
-  @must
+  @must @rule:RES-2
   Scenario Outline: Field values are cleaned the way DRF's CharField cleans them: <case>
     When I POST the collection with the JSON '<sent>'
     Then the status is 201
@@ -52,7 +52,7 @@ Feature: Protected resources: create, read, update, delete
       | unicode kept                | {"field1": "héllo ☃", "field2": "\\u00e9"}    | "field1": "héllo ☃", "field2": "é"     |
       | 255 characters accepted     | {"field1": "${255 x a}", "field2": "${255 x é}"} | "field1": "${255 x a}", "field2": "${255 x é}" |
 
-  @must
+  @must @rule:RES-2
   Scenario Outline: Creating with <case> is a 400 naming each bad field
     When I POST the collection with <body>
     Then the status is 400
@@ -72,14 +72,14 @@ Feature: Protected resources: create, read, update, delete
       | 256 characters           | the JSON '{"field1": "${256 x a}", "field2": "b"}'    | {"field1": ["Ensure this field has no more than 255 characters."]}                         |
       | a form missing field2    | the form 'field1=a'                                   | {"field2": ["This field is required."]}                                                    |
 
-  @must
+  @must @rule:RES-5
   Scenario: Reading a resource returns it
     Given I have created a resource
     When I GET my resource
     Then the status is 200
     And the body is my resource as '{"field1": "one", "field2": "two"}'
 
-  @must
+  @must @rule:RES-4
   Scenario: Listing returns a JSON array that includes my resource
     Given I have created a resource
     When I GET the collection
@@ -87,7 +87,7 @@ Feature: Protected resources: create, read, update, delete
     And the body is a JSON array
     And the collection lists my resource
 
-  @must
+  @must @rule:RES-6
   Scenario: PUT replaces both fields and the change is visible
     Given I have created a resource
     When I PUT my resource with the JSON '{"field1": "new_value1", "field2": "new_value2"}'
@@ -95,7 +95,7 @@ Feature: Protected resources: create, read, update, delete
     And the body is my resource as '{"field1": "new_value1", "field2": "new_value2"}'
     And my resource reads back as '{"field1": "new_value1", "field2": "new_value2"}'
 
-  @must
+  @must @rule:RES-6
   Scenario Outline: PUT with <case> is a 400 and changes nothing
     Given I have created a resource
     When I PUT my resource with the JSON '<sent>'
@@ -109,7 +109,7 @@ Feature: Protected resources: create, read, update, delete
       | an empty object | {}                               | {"field1": ["This field is required."], "field2": ["This field is required."]} |
       | a blank field   | {"field1": "", "field2": "b"}    | {"field1": ["This field may not be blank."]}                                   |
 
-  @must
+  @must @rule:RES-8
   Scenario: PUT ignores an id in the body
     Given I have created a resource
     When I PUT my resource with the JSON '{"id": 424242, "field1": "p1", "field2": "p2"}'
@@ -117,7 +117,7 @@ Feature: Protected resources: create, read, update, delete
     And the body is my resource as '{"field1": "p1", "field2": "p2"}'
     And my resource reads back as '{"field1": "p1", "field2": "p2"}'
 
-  @must
+  @must @rule:RES-7
   Scenario: PATCH changes only the fields it names
     Given I have created a resource
     When I PATCH my resource with the JSON '{"field1": "patched"}'
@@ -125,7 +125,7 @@ Feature: Protected resources: create, read, update, delete
     And the body is my resource as '{"field1": "patched", "field2": "two"}'
     And my resource reads back as '{"field1": "patched", "field2": "two"}'
 
-  @must
+  @must @rule:RES-7
   Scenario: PATCH with an empty object changes nothing
     Given I have created a resource
     When I PATCH my resource with the JSON '{}'
@@ -133,7 +133,7 @@ Feature: Protected resources: create, read, update, delete
     And the body is my resource as '{"field1": "one", "field2": "two"}'
     And my resource is unchanged
 
-  @must
+  @must @rule:RES-7
   Scenario Outline: PATCH with <case> is a 400 and changes nothing
     Given I have created a resource
     When I PATCH my resource with the JSON '<sent>'
@@ -148,7 +148,7 @@ Feature: Protected resources: create, read, update, delete
       | a boolean field | {"field1": false}       | {"field1": ["Not a valid string."]}             |
       | 256 characters  | {"field2": "${256 x b}"} | {"field2": ["Ensure this field has no more than 255 characters."]} |
 
-  @must
+  @must @rule:RES-9
   Scenario: DELETE answers 204 with an empty body and the resource is gone
     Given I have created a resource
     When I DELETE my resource
@@ -157,7 +157,7 @@ Feature: Protected resources: create, read, update, delete
     And my resource is gone
     And the collection does not list my resource
 
-  @must
+  @must @rule:RES-10
   Scenario Outline: <method> on a deleted resource is a 404
     Given I have created a resource
     And I have deleted my resource
@@ -181,12 +181,12 @@ Feature: Protected resources: create, read, update, delete
       | PATCH  |  with the JSON '{"field1": "a"}'                | {"detail": "*"} |
       | DELETE |                                                 | {"detail": "*"} |
 
-  @must
+  @must @rule:RES-10
   Scenario: An id the server never issued is a 404
     When I GET the path "${collection}no-such-id/"
     Then the status is 404
 
-  @must
+  @must @rule:AUTH-6
   Scenario Outline: Without a token, <method> <target> is a 401 even <why>
     Given I send no Authorization header
     When I <method> <target> <with>
@@ -203,14 +203,14 @@ Feature: Protected resources: create, read, update, delete
       | PATCH  | a deleted resource |  with the JSON '{"field1": ""}' | for an unknown id     |
       | DELETE | a deleted resource |                              | for an unknown id        |
 
-  @must
+  @must @rule:RES-13
   Scenario: Concurrent creates are all stored
     When I create 40 resources concurrently
     Then every create answered 201 with a distinct id
     And the collection lists all of them
     And each of them reads back as created
 
-  @must
+  @must @rule:RES-13
   Scenario: Concurrent updates of different resources are all stored
     Given I have created 20 resources
     When I update each of them concurrently

@@ -1,4 +1,4 @@
-@spec-3 @waits
+@waits
 Feature: Tokens expire for real
   These scenarios wait, in real time, until just past a token's own "exp"
   (read from the token as exp - iat, counted from when it was received, so a
@@ -10,7 +10,7 @@ Feature: Tokens expire for real
   Background:
     Given I have obtained a token pair
 
-  @must @spec-4-auth
+  @must @rule:TOK-6
   Scenario: An expired access token is refused by the protected endpoint
     Given I authenticate with "Bearer ${access}"
     When I wait until ${access} has expired
@@ -18,7 +18,7 @@ Feature: Tokens expire for real
     Then the status is 401
     And the body is '{"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}'
 
-  @must @spec-4-verify
+  @must @rule:TOK-6
   Scenario Outline: An expired access token fails verification
     When I wait until ${access} has expired
     And I verify ${access}
@@ -35,7 +35,7 @@ Feature: Tokens expire for real
       | status | body                                                  |
       | 401    | {"detail": "Token is expired", "code": "token_not_valid"} |
 
-  @must @spec-4-refresh
+  @must @rule:REF-6
   Scenario: The refresh token still works after the access token expired
     When I wait until ${access} has expired
     And I refresh with ${refresh}
@@ -43,24 +43,24 @@ Feature: Tokens expire for real
     And the body carries a new access token
     And ${new_access} is accepted by the protected endpoint
 
-  @must @spec-4-refresh
+  @must @rule:TOK-6
   Scenario Outline: An expired refresh token is refused
     When I wait until ${refresh} has expired
     And I refresh with ${refresh}
     Then the status is <status>
     And the body is '<body>'
 
-    @classic
+    @classic @rule:REF-2
     Examples:
       | status | body                                      |
       | 400    | {"refresh": ["The given token is expired."]} |
 
-    @simplejwt
+    @simplejwt @rule:REF-3
     Examples:
       | status | body                                                  |
       | 401    | {"detail": "Token is expired", "code": "token_not_valid"} |
 
-  @must @spec-4-verify
+  @must @rule:TOK-6
   Scenario Outline: An expired refresh token fails verification
     When I wait until ${refresh} has expired
     And I verify ${refresh}

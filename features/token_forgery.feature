@@ -1,4 +1,4 @@
-@spec-3 @forgery
+@forgery
 Feature: Forged and mangled tokens are refused
   Without knowing the server's key, a client can still try "alg: none",
   stripped or truncated signatures, payloads edited under the original
@@ -11,7 +11,7 @@ Feature: Forged and mangled tokens are refused
   Background:
     Given I have obtained a token pair
 
-  @must @spec-4-auth
+  @must
   Scenario Outline: An access token <case> is refused by the protected endpoint
     Given I authenticate with "Bearer ${access:<mutation>}"
     When I GET the protected endpoint
@@ -19,6 +19,7 @@ Feature: Forged and mangled tokens are refused
     And the body is '{"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}'
     And ${access} is still accepted by the protected endpoint
 
+    @rule:TOK-5
     Examples:
       | case                                     | mutation                   |
       | with alg "none"                          | alg-none                   |
@@ -36,19 +37,28 @@ Feature: Forged and mangled tokens are refused
       | with a later expiry under the old signature | tampered-exp            |
       | re-signed with another key               | other-key                  |
       | re-signed with an empty key              | empty-key                  |
+
+    @rule:TOK-19
+    Examples:
+      | case                                     | mutation                   |
       | with a garbage header                    | garbage-header             |
       | with a garbage payload                   | garbage-payload            |
       | with a garbage signature                 | garbage-signature          |
-      | with a fourth segment                    | extra-segment              |
       | with a payload that is not JSON          | non-json-payload           |
       | with a header that is not JSON           | non-json-header            |
 
-  @must @spec-4-verify
+    @rule:TOK-18
+    Examples:
+      | case                                     | mutation                   |
+      | with a fourth segment                    | extra-segment              |
+
+  @must
   Scenario Outline: An access token <case> fails verification
     When I verify ${access:<mutation>}
     Then the status is 400 or 401
     And ${access} still verifies
 
+    @rule:TOK-5
     Examples:
       | case                                     | mutation                   |
       | with alg "none"                          | alg-none                   |
@@ -60,15 +70,24 @@ Feature: Forged and mangled tokens are refused
       | with an edited jti under the old signature | tampered                 |
       | with a later expiry under the old signature | tampered-exp            |
       | re-signed with another key               | other-key                  |
+
+    @rule:TOK-19
+    Examples:
+      | case                                     | mutation                   |
       | with a garbage payload                   | garbage-payload            |
+
+    @rule:TOK-18
+    Examples:
+      | case                                     | mutation                   |
       | with a fourth segment                    | extra-segment              |
 
-  @must @spec-4-refresh
+  @must
   Scenario Outline: A refresh token <case> does not refresh
     When I refresh with ${refresh:<mutation>}
     Then the status is 400 or 401
     And ${refresh} still refreshes
 
+    @rule:TOK-5
     Examples:
       | case                                     | mutation                   |
       | with alg "none"                          | alg-none                   |
@@ -79,17 +98,25 @@ Feature: Forged and mangled tokens are refused
       | with an edited jti under the old signature | tampered                 |
       | with a later expiry under the old signature | tampered-exp            |
       | re-signed with another key               | other-key                  |
+
+    @rule:TOK-19
+    Examples:
+      | case                                     | mutation                   |
       | with a garbage header                    | garbage-header             |
+
+    @rule:TOK-18
+    Examples:
+      | case                                     | mutation                   |
       | with a fourth segment                    | extra-segment              |
 
-  @must @spec-3
+  @must @rule:TOK-9
   Scenario: A refresh token cannot authenticate a request
     Given I authenticate with "Bearer ${refresh}"
     When I GET the protected endpoint
     Then the status is 401
     And ${access} is still accepted by the protected endpoint
 
-  @must @spec-3
+  @must @rule:TOK-9
   Scenario: An access token cannot refresh
     When I refresh with ${access}
     Then the status is 400 or 401

@@ -1,4 +1,4 @@
-@spec-4-verify @spec-5
+@verifying
 Feature: Verifying a token
   The verify endpoint says whether a token is genuine and unexpired. It checks
   the signature, "exp" and the presence of "jti"; it does not look the user up.
@@ -6,31 +6,31 @@ Feature: Verifying a token
   Background:
     Given I have obtained a token pair
 
-  @must
+  @must @rule:HTTP-1
   Scenario Outline: A valid access token sent as <encoding> verifies
     When I verify ${access} as <encoding>
     Then the status is 200
     And the body is '<body>'
 
-    @classic
+    @classic @rule:VER-1
     Examples:
       | encoding | body                |
       | JSON     | {"status": "valid"} |
       | a form   | {"status": "valid"} |
 
-    @simplejwt
+    @simplejwt @rule:VER-2
     Examples:
       | encoding | body |
       | JSON     | {}   |
       | a form   | {}   |
 
-  @must @simplejwt
+  @must @simplejwt @rule:VER-2
   Scenario: A valid refresh token verifies too
     When I verify ${refresh}
     Then the status is 200
     And the body is '{}'
 
-  @info @classic
+  @info @classic @rule:VER-6
   Scenario: Verifying a valid refresh token is implementation-defined
     When I verify ${refresh}
     Then the status is not a server error
@@ -43,7 +43,7 @@ Feature: Verifying a token
     And the body is '<body>'
     And ${access} still verifies
 
-    @classic
+    @classic @rule:VER-3
     Examples:
       | case                                    | token                   | status | body                                      |
       | Garbage                                 | not-a-token             | 400    | {"token": ["Token is invalid or expired."]} |
@@ -53,7 +53,7 @@ Feature: Verifying a token
       | An access token without its signature   | ${access:no-signature}  | 400    | {"token": ["Token is invalid or expired."]} |
       | An access token with a truncated signature | ${access:truncated-signature} | 400 | {"token": ["Token is invalid or expired."]} |
 
-    @simplejwt
+    @simplejwt @rule:VER-4
     Examples:
       | case                                    | token                   | status | body                                                  |
       | Garbage                                 | not-a-token             | 401    | {"detail": "Token is invalid", "code": "token_not_valid"} |
@@ -63,7 +63,7 @@ Feature: Verifying a token
       | An access token without its signature   | ${access:no-signature}  | 401    | {"detail": "Token is invalid", "code": "token_not_valid"} |
       | An access token with a truncated signature | ${access:truncated-signature} | 401 | {"detail": "Token is invalid", "code": "token_not_valid"} |
 
-  @must
+  @must @rule:VER-5
   Scenario Outline: <case> is a 400 naming the token field
     When I POST the verify endpoint with <body>
     Then the status is 400
