@@ -128,7 +128,27 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
       | obtain   |
       | refresh  |
 
+  @should @rule:HTTP-9
+  Scenario Outline: The Allow header of the <endpoint> endpoint is exactly POST, OPTIONS
+    When I GET the <endpoint> endpoint
+    Then the status is 405
+    And the header "Allow" is the list "POST, OPTIONS"
+
+    Examples:
+      | endpoint |
+      | obtain   |
+      | refresh  |
+
   # Raw requests are written with \n line ends; each is sent as CRLF.
+  @should @rule:HTTP-11
+  Scenario Outline: A body announced over the limit is refused before authentication, without 100 Continue
+    When I send the raw request '<request>' over a new connection
+    Then the connection answers with the status 413
+
+    Examples:
+      | request                                                                                                                  |
+      | POST ${protected_path} HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 1073741824\nExpect: 100-continue\n\n |
+
   @must @rule:HTTP-14
   Scenario Outline: A malformed request over raw TCP gets an HTTP answer, not a dropped connection: <case>
     When I send the raw request '<request>' over a new connection

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Checks a JWT login API (DRF + simplejwt style) against SPEC.md and says where it differs.
+/// Checks a JWT login API (DRF + simplejwt style) against its contract (CONTRACT.md) and says where it differs.
 ///
 /// Without --base-url it starts the bundled reference server in-process and checks that.
 /// Exit codes: 0 conforms, 1 a MUST failed, 2 the run could not happen (arguments, target).

@@ -15,7 +15,7 @@ use cucumber::{
 };
 
 use crate::world::{NOTES, Skip};
-use conformance::report::{Level, Outcome, ScenarioResult};
+use conformance::report::{CitedRule, Level, Outcome, ScenarioResult};
 
 /// Collected results, shared with the runner (wrapping writers hide the collector itself).
 pub type Results = Arc<Mutex<Collected>>;
@@ -122,6 +122,7 @@ impl Collector {
                     scenario: sc.name.clone(),
                     line: sc.position.line,
                     level: Level::from_tags(&tags),
+                    rules: CitedRule::from_tags(&tags),
                     tags,
                     outcome: Outcome::Passed,
                     notes: Vec::new(),

@@ -21,8 +21,16 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../features/obtaining_tokens.feature"),
     ),
     (
+        "credentials.feature",
+        include_str!("../../features/credentials.feature"),
+    ),
+    (
         "refreshing_tokens.feature",
         include_str!("../../features/refreshing_tokens.feature"),
+    ),
+    (
+        "issued_tokens.feature",
+        include_str!("../../features/issued_tokens.feature"),
     ),
     (
         "verifying_tokens.feature",
@@ -37,16 +45,32 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../features/token_expiry.feature"),
     ),
     (
+        "expiry_boundary.feature",
+        include_str!("../../features/expiry_boundary.feature"),
+    ),
+    (
         "protected_endpoints.feature",
         include_str!("../../features/protected_endpoints.feature"),
+    ),
+    (
+        "token_sources.feature",
+        include_str!("../../features/token_sources.feature"),
     ),
     (
         "resources.feature",
         include_str!("../../features/resources.feature"),
     ),
     (
+        "resource_writes.feature",
+        include_str!("../../features/resource_writes.feature"),
+    ),
+    (
         "token_forgery.feature",
         include_str!("../../features/token_forgery.feature"),
+    ),
+    (
+        "token_headers.feature",
+        include_str!("../../features/token_headers.feature"),
     ),
     (
         "forged_claims.feature",
@@ -57,8 +81,16 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../features/refresh_rotation.feature"),
     ),
     (
+        "blacklist.feature",
+        include_str!("../../features/blacklist.feature"),
+    ),
+    (
         "http_hygiene.feature",
         include_str!("../../features/http_hygiene.feature"),
+    ),
+    (
+        "users.feature",
+        include_str!("../../features/users.feature"),
     ),
 ];
 
@@ -140,7 +172,8 @@ mod tests {
     }
 
     #[test]
-    fn every_scenario_has_a_level_and_a_spec_section() {
+    fn every_scenario_has_a_level_and_names_rules_of_the_contract() {
+        let contract = conformance::contract::contract();
         for f in load(None).expect("parses") {
             for s in &f.scenarios {
                 let tags: Vec<&String> = f.tags.iter().chain(&s.tags).collect();
@@ -153,13 +186,58 @@ mod tests {
                     "{}: {:?} needs exactly one of @must/@should/@info",
                     f.name, s.name
                 );
+                let own = conformance::contract::rule_ids(tags.iter().copied());
+                // An outline may name its rules per Examples block instead.
+                let per_block = !s.examples.is_empty()
+                    && s.examples
+                        .iter()
+                        .all(|e| !conformance::contract::rule_ids(&e.tags).is_empty());
                 assert!(
-                    tags.iter().any(|t| t.starts_with("spec-")),
-                    "{}: {:?} names no SPEC.md section",
+                    !own.is_empty() || per_block,
+                    "{}: {:?} names no rule (@rule:ID)",
                     f.name,
                     s.name
                 );
+                let all = own.into_iter().chain(
+                    s.examples
+                        .iter()
+                        .flat_map(|e| conformance::contract::rule_ids(&e.tags)),
+                );
+                for id in all {
+                    assert!(
+                        contract.rule(&id).is_some(),
+                        "{}: {:?} names {id}, which CONTRACT.md does not have",
+                        f.name,
+                        s.name
+                    );
+                }
             }
         }
+    }
+
+    #[test]
+    fn every_rule_of_the_contract_is_checked() {
+        let mut named: Vec<String> = crate::world::INVARIANT_RULES
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        for f in load(None).expect("parses") {
+            for s in &f.scenarios {
+                named.extend(conformance::contract::rule_ids(&s.tags));
+                for e in &s.examples {
+                    named.extend(conformance::contract::rule_ids(&e.tags));
+                }
+            }
+        }
+        let unchecked: Vec<&str> = conformance::contract::contract()
+            .rules
+            .iter()
+            .filter(|r| !named.contains(&r.id))
+            .map(|r| r.id.as_str())
+            .collect();
+        assert!(
+            unchecked.is_empty(),
+            "no scenario names these rules, and no check of every response checks them: {unchecked:?}"
+        );
     }
 }

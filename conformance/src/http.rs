@@ -59,7 +59,7 @@ impl Response {
 /// Why no response arrived.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
-    /// Nothing came back within the request timeout: a hang (SPEC.md §2).
+    /// Nothing came back within the request timeout: a hang (HTTP-14).
     #[error("no response within {0:?} (the server hung)")]
     Timeout(Duration),
     /// The server could not be reached.

@@ -185,6 +185,9 @@ pub const DERIVATIONS: &[&str] = &[
     "non-json-payload",
     "non-json-header",
     "non-canonical-signature",
+    "jwk-attacker",
+    "jku-attacker",
+    "kid-empty-key",
     // These sign with the server's key.
     "resigned",
     "expired",
@@ -202,7 +205,24 @@ pub const DERIVATIONS: &[&str] = &[
     "unknown-user",
     "inactive-user",
     "numeric-user-id",
+    "with-kid",
+    "with-jku",
+    "with-x5u",
+    "with-jwk",
+    "with-x5c",
+    "crit",
+    "alg-hs256",
+    "type-Access",
+    "type-ACCESS",
+    "type-Refresh",
+    "type-numeric",
+    "dup-type-other-last",
+    "dup-exp-past-last",
+    "dup-alg-none-last",
 ];
+
+/// The key an attacker signs with when a header parameter could make a server use it.
+pub const ATTACKER_KEY: &[u8] = b"the-attackers-own-key-for-header-parameters";
 
 /// A user id no deployment is expected to have.
 pub const UNKNOWN_USER_ID: i64 = 987_654_321;
@@ -285,6 +305,23 @@ pub fn derive(token: &str, name: &str, forge: &Forge<'_>) -> Result<String, Deri
         "extra-segment" => format!("{h}.{p}.{s}.{s}"),
         "non-json-payload" => format!("{h}.{}.{s}", b64(b"this is not json")),
         "non-json-header" => format!("{}.{p}.{s}", b64(b"this is not json")),
+        // A key named or embedded in the header must never be used (TOK-13).
+        "jwk-attacker" => {
+            let mut header = d.header.clone();
+            header.insert("jwk".into(), json!({"kty": "oct", "k": b64(ATTACKER_KEY)}));
+            sign(Hs::Hs256, &header, &d.claims, ATTACKER_KEY)
+        }
+        "jku-attacker" => {
+            let mut header = d.header.clone();
+            header.insert("jku".into(), json!("http://127.0.0.1:9/jwks.json"));
+            header.insert("kid".into(), json!("attacker"));
+            sign(Hs::Hs256, &header, &d.claims, ATTACKER_KEY)
+        }
+        "kid-empty-key" => {
+            let mut header = d.header.clone();
+            header.insert("kid".into(), json!("../../../../../../../dev/null"));
+            sign(Hs::Hs256, &header, &d.claims, b"")
+        }
         "non-canonical-signature" => format!(
             "{h}.{p}.{}",
             non_canonical(s)
@@ -351,6 +388,22 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
         "type-bogus" => {
             claims.insert("token_type".into(), json!("bogus"));
         }
+        "type-Access" | "type-ACCESS" | "type-Refresh" => {
+            claims.insert("token_type".into(), json!(&name[5..]));
+        }
+        "type-numeric" => {
+            claims.insert("token_type".into(), json!(1));
+        }
+        "with-kid"
+        | "with-jku"
+        | "with-x5u"
+        | "with-jwk"
+        | "with-x5c"
+        | "crit"
+        | "alg-hs256"
+        | "dup-type-other-last"
+        | "dup-exp-past-last"
+        | "dup-alg-none-last" => {}
         "alg-HS384" => alg = Hs::Hs384,
         "alg-HS512" => alg = Hs::Hs512,
         "unknown-user" => {
@@ -385,7 +438,64 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
     }
     let mut header = d.header.clone();
     header.insert("alg".into(), json!(alg.name()));
-    Ok(sign(alg, &header, &claims, key))
+    if let Some(param) = name.strip_prefix("with-") {
+        header.insert(param.into(), header_parameter(param));
+    }
+    match name {
+        "crit" => {
+            header.insert("crit".into(), json!([CRIT_EXTENSION]));
+            header.insert(CRIT_EXTENSION.into(), json!(true));
+        }
+        "alg-hs256" => {
+            header.insert("alg".into(), json!("hs256"));
+        }
+        _ => {}
+    }
+    // Duplicate members are written into the JSON text: a map cannot hold them.
+    let (mut header_json, mut claims_json) = (to_json(&header), to_json(&claims));
+    match name {
+        "dup-type-other-last" => {
+            let other = match claims.get("token_type").and_then(Value::as_str) {
+                Some("access") => "refresh",
+                _ => "access",
+            };
+            append_member(&mut claims_json, "token_type", &json!(other));
+        }
+        "dup-exp-past-last" => {
+            append_member(&mut claims_json, "exp", &json!(now - forge.leeway - 3600));
+        }
+        "dup-alg-none-last" => append_member(&mut header_json, "alg", &json!("none")),
+        _ => {}
+    }
+    let signing_input = format!("{}.{}", b64(&header_json), b64(&claims_json));
+    let sig = mac(alg, key, signing_input.as_bytes());
+    Ok(format!("{signing_input}.{}", b64(&sig)))
+}
+
+/// The header parameter a critical extension names: no server implements it.
+const CRIT_EXTENSION: &str = "urn:jwt-conformance:must-understand";
+
+/// A plausible value for a header parameter that could name or carry a key (RFC 7515 §4.1).
+fn header_parameter(name: &str) -> Value {
+    match name {
+        "kid" => json!("jwt-conformance-key-1"),
+        "jku" => json!("http://127.0.0.1:9/jwks.json"),
+        "x5u" => json!("http://127.0.0.1:9/cert.pem"),
+        "jwk" => json!({"kty": "oct", "k": b64(ATTACKER_KEY)}),
+        "x5c" => json!([base64::engine::general_purpose::STANDARD.encode(b"not a certificate")]),
+        _ => Value::Null,
+    }
+}
+
+/// Appends `"name": value` as the last member of a serialized JSON object.
+fn append_member(object: &mut Vec<u8>, name: &str, value: &Value) {
+    if object.last() == Some(&b'}') {
+        object.pop();
+        if object.len() > 1 {
+            object.push(b',');
+        }
+        object.extend_from_slice(format!("{}:{value}}}", json!(name)).as_bytes());
+    }
 }
 
 /// A user id that differs from `current`, of the same JSON type.
@@ -401,7 +511,7 @@ fn other_user_id(current: Option<&Value>) -> Value {
 }
 
 /// The same signature bytes with the unused low bits of the last base64url character changed
-/// (SPEC.md §2: implementation-defined, not a forgery).
+/// (TOK-17: implementation-defined, not a forgery).
 fn non_canonical(sig: &str) -> Option<String> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let unused_bits = match sig.len() % 4 {
@@ -546,5 +656,46 @@ mod tests {
                 .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone),
         );
         assert_eq!(lenient.decode(a).expect("a"), lenient.decode(b).expect("b"));
+    }
+
+    #[test]
+    fn duplicate_members_are_written_into_the_text_and_signed_with_the_key() {
+        let t = token();
+        let seg = |tok: &str, i: usize| {
+            String::from_utf8(
+                B64.decode(tok.split('.').nth(i).expect("segment"))
+                    .expect("b64"),
+            )
+            .expect("utf-8")
+        };
+        let d = derive(&t, "dup-type-other-last", &forge(Some(KEY))).expect("derives");
+        assert!(verifies(&d, KEY));
+        let payload = seg(&d, 1);
+        assert!(
+            payload.ends_with(r#","token_type":"refresh"}"#),
+            "{payload}"
+        );
+        assert_eq!(payload.matches("token_type").count(), 2, "{payload}");
+        let d = derive(&t, "dup-alg-none-last", &forge(Some(KEY))).expect("derives");
+        assert!(seg(&d, 0).ends_with(r#","alg":"none"}"#), "{}", seg(&d, 0));
+        let d = derive(&t, "dup-exp-past-last", &forge(Some(KEY))).expect("derives");
+        assert!(seg(&d, 1).ends_with(r#","exp":-1800}"#), "{}", seg(&d, 1));
+        for name in [
+            "with-kid", "with-jku", "with-x5u", "with-jwk", "with-x5c", "crit",
+        ] {
+            let d = derive(&t, name, &forge(Some(KEY))).expect("derives");
+            assert!(verifies(&d, KEY), "{name}");
+            let param = name.strip_prefix("with-").unwrap_or(name);
+            assert!(
+                decode(&d).expect("decodes").header.contains_key(param),
+                "{name}"
+            );
+        }
+        let d = derive(&t, "jwk-attacker", &forge(None)).expect("derives");
+        assert!(verifies(&d, ATTACKER_KEY) && !verifies(&d, KEY));
+        let d = derive(&t, "kid-empty-key", &forge(None)).expect("derives");
+        assert!(verifies(&d, b""));
+        let d = derive(&t, "type-numeric", &forge(Some(KEY))).expect("derives");
+        assert_eq!(decode(&d).expect("decodes").claims["token_type"], json!(1));
     }
 }

@@ -5,7 +5,7 @@
 //! scenario = "A refresh token naming a user that does not exist is refused"
 //! profile = "v1"                 # optional: only for this profile
 //! feature = "Claim rules, ..."   # optional: only in this feature
-//! reason = "simplejwt 5.5.1 answers 500 (SIMPLEJWT.md §7)"
+//! reason = "simplejwt 5.5.1 answers 500 (interop/simplejwt/NOTES.md)"
 //! ```
 //! A listed scenario that fails is reported as known; one that passes is reported so the list
 //! can shrink; an entry that matches nothing is reported too (a renamed scenario, a typo).

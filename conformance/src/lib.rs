@@ -2,8 +2,9 @@
 //! `jwt-conformance` binary (steps registered from a library can be dropped by the linker).
 //!
 //! Nothing here comes from the reference server: the suite is an independent reading of
-//! SPEC.md, and its expectations are written out in the `.feature` files.
+//! the contract (`CONTRACT.md`), and its expectations are written out in the `.feature` files.
 
+pub mod contract;
 pub mod http;
 pub mod jwt;
 pub mod known;

@@ -1,4 +1,4 @@
-//! `jwt-conformance`: checks a JWT login API against SPEC.md.
+//! `jwt-conformance`: checks a JWT login API against its contract (CONTRACT.md).
 //!
 //! Exit codes: 0 the target conforms; 1 at least one MUST failed (or a SHOULD under
 //! --strict); 2 the run could not happen (bad arguments, unreachable target, failed login).

@@ -1,7 +1,7 @@
 //! Matching a response body against the expected JSON written in a feature file.
 //!
 //! The expectation is plain JSON, compared exactly (key order aside), with a few wildcards so
-//! that a feature can say "any message" where SPEC.md leaves the text to the implementation:
+//! that a feature can say "any message" where the contract leaves the text to the implementation:
 //!
 //! | in the expectation      | matches                                              |
 //! |-------------------------|------------------------------------------------------|

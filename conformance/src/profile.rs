@@ -1,6 +1,6 @@
 //! Profiles: how a deployment is laid out (paths, login field) and which dialect it speaks.
 //!
-//! Paths are configuration, behaviour is the dialect (SPEC.md §1). Two profiles are built in,
+//! Paths are configuration, behaviour is the dialect (CONTRACT.md, "Two dialects"). Two profiles are built in,
 //! `classic` (source document 000) and `v1` (source document 004); anything else is a TOML file,
 //! optionally starting from a built-in with `base = "classic"` or `base = "v1"`.
 
@@ -8,7 +8,7 @@ use std::{fmt, path::Path, str::FromStr, time::Duration};
 
 use serde::Deserialize;
 
-/// The two sets of expectations of SPEC.md.
+/// The two sets of expectations of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
@@ -47,6 +47,8 @@ pub struct Endpoints {
     pub protected: Option<String>,
     /// A CRUD collection of `{field1, field2}` resources.
     pub resources: Option<String>,
+    /// A list of the accounts (`[{"id", <login field>, ...}]`) behind a bearer access token.
+    pub users: Option<String>,
 }
 
 /// Everything the suite needs to know about a target besides its URL and account.
@@ -93,6 +95,7 @@ impl Profile {
                 verify: Some("/verifytoken/".into()),
                 protected: Some("/api/resource/".into()),
                 resources: Some("/api/resource/".into()),
+                users: None,
             },
             access_lifetime: None,
             refresh_lifetime: None,
@@ -115,6 +118,7 @@ impl Profile {
                 verify: Some("/api/v1/token/verify/".into()),
                 protected: Some("/api/v1/users/".into()),
                 resources: None,
+                users: Some("/api/v1/users/".into()),
             },
             ..Profile::classic()
         }
@@ -196,6 +200,7 @@ impl Profile {
             slot(&mut p.endpoints.verify, e.verify)?;
             slot(&mut p.endpoints.protected, e.protected)?;
             slot(&mut p.endpoints.resources, e.resources)?;
+            slot(&mut p.endpoints.users, e.users)?;
         }
         if let Some(t) = file.tokens {
             let dur = |s: Option<String>, what: &str| -> Result<Option<Duration>, String> {
@@ -290,6 +295,7 @@ struct EndpointsFile {
     verify: Option<String>,
     protected: Option<String>,
     resources: Option<String>,
+    users: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, fmt::Write as _, time::Duration};
 
 use serde::Serialize;
 
-use crate::known::KnownFailures;
+use crate::{contract, known::KnownFailures};
 
 /// How much a scenario's failure weighs, from its `@must` / `@should` / `@info` tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,6 +75,8 @@ pub struct ScenarioResult {
     /// Wall time.
     #[serde(serialize_with = "as_millis")]
     pub duration: Duration,
+    /// The contract rules the scenario checks (its `@rule:` tags), cited.
+    pub rules: Vec<CitedRule>,
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -82,19 +84,38 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
 }
 
 impl ScenarioResult {
-    /// The SPEC.md sections the scenario's tags name, as `§4 (obtain)`.
-    pub fn sections(&self) -> Vec<String> {
-        self.tags.iter().filter_map(|t| spec_section(t)).collect()
+    /// The IDs of the contract rules the scenario checks.
+    pub fn rules(&self) -> Vec<String> {
+        self.rules.iter().map(|r| r.id.clone()).collect()
     }
 }
 
-/// `spec-4-obtain` → `SPEC.md §4 (POST obtain)`.
-pub fn spec_section(tag: &str) -> Option<String> {
-    let rest = tag.strip_prefix("spec-")?;
-    Some(match rest.split_once('-') {
-        Some((num, part)) => format!("SPEC.md §{num} ({part})"),
-        None => format!("SPEC.md §{rest}"),
-    })
+/// A rule as a report cites it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CitedRule {
+    /// `TOK-7`.
+    pub id: String,
+    /// Its one-line statement.
+    pub statement: String,
+    /// `CONTRACT.md#tok-7`.
+    pub link: String,
+}
+
+impl CitedRule {
+    /// The rules named by a scenario's tags (`rule:TOK-7`), cited from the contract.
+    pub fn from_tags<'a>(tags: impl IntoIterator<Item = &'a String>) -> Vec<CitedRule> {
+        contract::rule_ids(tags)
+            .into_iter()
+            .map(|id| CitedRule {
+                link: contract::link(&id),
+                statement: contract::contract()
+                    .rule(&id)
+                    .map(|r| r.statement.clone())
+                    .unwrap_or_default(),
+                id,
+            })
+            .collect()
+    }
 }
 
 /// The judgement on one scenario, once level, strictness and known failures are applied.
@@ -263,14 +284,15 @@ impl Report {
                     "  ✗ {} › {}  [{}:{}]",
                     s.feature, s.scenario, s.file, s.line
                 );
-                let sections = s.sections();
-                if !sections.is_empty() && full {
-                    let _ = writeln!(
-                        out,
-                        "    rule: {} ({})",
-                        sections.join(", "),
-                        level_word(s.level)
-                    );
+                if full {
+                    for id in s.rules() {
+                        let _ = writeln!(
+                            out,
+                            "    rule: {} ({})",
+                            contract::cite(&id),
+                            level_word(s.level)
+                        );
+                    }
                 }
                 if let Verdict::Known(reason) | Verdict::FixedKnown(reason) = v {
                     let _ = writeln!(out, "    known failure: {reason}");
@@ -445,7 +467,7 @@ pub fn junit(reports: &[Report]) -> String {
                             out,
                             ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                             xml(first),
-                            xml(&s.sections().join(", ")),
+                            xml(&s.rules().join(", ")),
                             xml(message)
                         );
                     }
@@ -521,6 +543,7 @@ pub fn json(reports: &[Report]) -> String {
     serde_json::to_string_pretty(&serde_json::json!({
         "tool": "jwt-conformance",
         "version": env!("CARGO_PKG_VERSION"),
+        "contract_version": contract::contract().version,
         "conforms": reports.iter().all(Report::conforms),
         "runs": runs,
     }))
@@ -537,7 +560,8 @@ mod tests {
             file: "obtaining_tokens.feature".into(),
             scenario: name.into(),
             line: 3,
-            tags: vec!["spec-4-obtain".into()],
+            tags: vec!["obtaining".into(), "rule:OBT-2".into()],
+            rules: CitedRule::from_tags(&["rule:OBT-2".to_string()]),
             level,
             outcome,
             notes: vec![],
@@ -611,7 +635,8 @@ mod tests {
         let console = r.console(false);
         assert!(console.contains("DOES NOT CONFORM"), "{console}");
         assert!(console.contains("1 × no key"), "{console}");
-        assert!(console.contains("SPEC.md §4 (obtain)"), "{console}");
+        assert!(console.contains("rule: OBT-2 — "), "{console}");
+        assert!(console.contains("(CONTRACT.md#obt-2)"), "{console}");
     }
 
     #[test]
@@ -645,5 +670,12 @@ mod tests {
         assert_eq!(j["conforms"], false);
         assert_eq!(j["runs"][0]["totals"]["failed"], 1);
         assert_eq!(j["runs"][0]["scenarios"][1]["outcome"], "skipped");
+        assert_eq!(j["runs"][0]["scenarios"][0]["rules"][0]["id"], "OBT-2");
+        assert_eq!(
+            j["runs"][0]["scenarios"][0]["rules"][0]["link"],
+            "CONTRACT.md#obt-2"
+        );
+        assert!(j["contract_version"].is_string());
+        assert!(x.contains("type=\"OBT-2\""), "{x}");
     }
 }

@@ -143,28 +143,52 @@ pub struct ApiWorld {
     pub notes: Vec<String>,
     /// Tokens whose expiry the scenario waited for on purpose.
     pub awaited: Vec<String>,
+    /// Header fields sent with every request besides Authorization (`${...}` expanded).
+    pub extra_headers: Vec<(String, String)>,
 }
 
-/// The rule a response broke, if any, of those that hold for every response.
+/// The rules that `invariant_broken` checks on every response of every scenario (the trace
+/// test counts them as checked).
+#[cfg(test)]
+pub const INVARIANT_RULES: &[&str] =
+    &["HTTP-8", "HTTP-12", "HTTP-13", "HTTP-14", "AUTH-5", "USR-2"];
+
+/// The exact challenge of every 401 (AUTH-5).
+pub const BEARER_CHALLENGE: &str = "Bearer realm=\"api\"";
+
+/// Prefixes of the password-hash encodings in common use (Django's, argon2, bcrypt, crypt).
+const HASH_MARKERS: &[&str] = &[
+    "pbkdf2_sha256$",
+    "pbkdf2_sha1$",
+    "argon2$",
+    "$argon2",
+    "bcrypt$",
+    "bcrypt_sha256$",
+    "scrypt$",
+    "$2a$",
+    "$2b$",
+    "$2y$",
+    "$6$",
+];
+
+/// The rule a response broke, if any, of those that hold for every response: its ID and what
+/// it says, as `HTTP-14: …`.
 fn invariant_broken(
     req: &Request,
     resp: &Response,
     profile_endpoint: bool,
+    password: &str,
 ) -> Option<&'static str> {
     if resp.status >= 500 {
-        return Some("SPEC.md §2: no input, however malformed, produces a 5xx");
+        return Some("HTTP-14: no input, however malformed, produces a 5xx");
     }
     if resp.status == 401
-        && !resp
-            .header("www-authenticate")
-            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("bearer"))
+        && resp.header("www-authenticate").map(str::trim) != Some(BEARER_CHALLENGE)
     {
-        return Some(
-            "SPEC.md §4: every 401 carries a WWW-Authenticate header with the Bearer scheme",
-        );
+        return Some("AUTH-5: every 401 carries exactly WWW-Authenticate: Bearer realm=\"api\"");
     }
     if resp.status == 405 && resp.header("allow").is_none() {
-        return Some("SPEC.md §2: a 405 carries an Allow header listing the allowed methods");
+        return Some("HTTP-8: a 405 carries an Allow header listing the allowed methods");
     }
     // HTTP clients drop whatever follows a 204's head, so the head is what gives a body away.
     let declares_body = resp
@@ -173,7 +197,7 @@ fn invariant_broken(
         || resp.header("transfer-encoding").is_some();
     if resp.status == 204 && (!resp.body.is_empty() || declares_body) {
         return Some(
-            "SPEC.md §2: a 204 response has an empty body (no Content-Length, no Transfer-Encoding)",
+            "HTTP-13: a 204 response has an empty body (no Content-Length, no Transfer-Encoding)",
         );
     }
     if profile_endpoint
@@ -185,7 +209,13 @@ fn invariant_broken(
                 .starts_with("application/json")
         })
     {
-        return Some("SPEC.md §2: a response with a body is Content-Type: application/json");
+        return Some("HTTP-12: a response with a body is Content-Type: application/json");
+    }
+    let body = String::from_utf8_lossy(&resp.body);
+    if (password.len() >= 4 && body.contains(password))
+        || HASH_MARKERS.iter().any(|m| body.contains(m))
+    {
+        return Some("USR-2: no response contains a password or a password hash");
     }
     None
 }
@@ -212,6 +242,7 @@ impl ApiWorld {
             raw_answer: None,
             notes: Vec::new(),
             awaited: Vec::new(),
+            extra_headers: Vec::new(),
         }
     }
 
@@ -326,6 +357,15 @@ impl ApiWorld {
                 path.strip_suffix('/').map(str::to_string).unwrap_or(path)
             }
             "collection" => need(p.endpoints.resources.as_ref(), NO_RESOURCES)?,
+            "protected_path" => self.endpoint_path("protected"),
+            "login_swapped_case" => case_swapped(&t.account.login)?,
+            "password_swapped_case" => case_swapped(&t.account.password)?,
+            "login_local_part" => match t.account.login.split_once('@') {
+                Some((local, _)) if p.login_field == "email" => local.to_string(),
+                _ => return Err(Unresolved::Skip(
+                    "the profile's login is not an email, so there is no username to try in its place".into(),
+                )),
+            },
             token => return self.token_value(token),
         })
     }
@@ -418,6 +458,7 @@ impl ApiWorld {
             "refresh" => &e.refresh,
             "verify" => &e.verify,
             "protected" => &e.protected,
+            "users" => &e.users,
             _ => self.fail(format!("suite error: no endpoint is called {name:?}")),
         };
         path.clone()
@@ -436,6 +477,9 @@ impl ApiWorld {
         let mut headers = Vec::new();
         if let Auth::Header(h) = &self.auth {
             headers.push(("Authorization".to_string(), h.clone()));
+        }
+        for (name, value) in &self.extra_headers {
+            headers.push((name.clone(), self.expand(value, Escape::Plain)));
         }
         if let Some(a) = accept {
             headers.push(("Accept".to_string(), a.to_string()));
@@ -461,18 +505,18 @@ impl ApiWorld {
         match outcome {
             Ok(resp) => {
                 let req = &self.history[self.history.len() - 1].request;
-                if let Some(rule) = invariant_broken(req, &resp, profile_endpoint) {
-                    self.fail(format!(
-                        "the response breaks a rule that holds for every response: {rule}"
-                    ));
+                if let Some(rule) =
+                    invariant_broken(req, &resp, profile_endpoint, &self.t.account.password)
+                {
+                    self.fail(format!("{INVARIANT}{rule}"));
                 }
                 resp
             }
             Err(e @ TransportError::Timeout(_)) => {
-                self.fail(format!("SPEC.md §2: no input produces a hang: {e}"))
+                self.fail(format!("{INVARIANT}HTTP-14: no input produces a hang: {e}"))
             }
             Err(e @ TransportError::Dropped(_)) => self.fail(format!(
-                "SPEC.md §2: no input produces a dropped connection: {e}"
+                "{INVARIANT}HTTP-14: no input produces a dropped connection: {e}"
             )),
             Err(e) => self.fail(format!("the target could not be reached: {e}")),
         }
@@ -730,6 +774,29 @@ impl ApiWorld {
     }
 }
 
+/// The text with upper and lower case swapped: a login or password that differs only in case.
+fn swap_case(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_uppercase() {
+                c.to_lowercase().collect::<String>()
+            } else {
+                c.to_uppercase().collect::<String>()
+            }
+        })
+        .collect()
+}
+
+fn case_swapped(text: &str) -> Result<String, Unresolved> {
+    let swapped = swap_case(text);
+    if swapped == text {
+        return Err(Unresolved::Skip(
+            "the account's login or password has no letters whose case could change".into(),
+        ));
+    }
+    Ok(swapped)
+}
+
 /// `exp - iat` of a token.
 pub fn lifetime(token: &str) -> Option<Duration> {
     let c = jwt::decode(token).ok()?.claims;
@@ -744,6 +811,9 @@ pub fn fields(pairs: &[(&str, &str)]) -> Map<String, Value> {
         .map(|(k, v)| (k.to_string(), json!(v)))
         .collect()
 }
+
+/// How a failure of a check that holds for every response begins; the rule ID follows.
+pub const INVARIANT: &str = "the response breaks a rule that holds for every response: ";
 
 /// Reason for skipping when no inactive account was given.
 pub const NO_INACTIVE: &str =

@@ -147,7 +147,7 @@ async fn a_non_conforming_target_exits_1_with_details() {
         "--profile",
         &profile.to_string_lossy(),
         "--tags",
-        "@spec-4-verify and not @waits",
+        "@verifying and not @waits",
     ]
     .map(String::from)
     .to_vec();

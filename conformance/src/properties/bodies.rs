@@ -307,7 +307,7 @@ pub async fn check(session: Arc<Session>, opts: &Options, seed: u64) -> Property
             let shown = || session.render(&ex);
             let expected = if case.endpoint == Endpoint::Create { valid_create(case) } else { None };
             match (resp.status, expected) {
-                (s, _) if s >= 500 => Err(format!("SPEC.md §2: a generated body got a {s}\n{}", shown())),
+                (s, _) if s >= 500 => Err(format!("HTTP-14: a generated body got a {s}\n{}", shown())),
                 (201, Some((f1, f2))) => {
                     let got = resp.json().unwrap_or(Value::Null);
                     if let Some(id) = got.get("id").cloned() {
@@ -317,13 +317,13 @@ pub async fn check(session: Arc<Session>, opts: &Options, seed: u64) -> Property
                     if got.get("field1") == Some(&json!(f1)) && got.get("field2") == Some(&json!(f2)) {
                         Ok(())
                     } else {
-                        Err(format!("SPEC.md §4: the created resource should read {{\"field1\": {}, \"field2\": {}}}\n{}", json!(f1), json!(f2), shown()))
+                        Err(format!("RES-2: the created resource should read {{\"field1\": {}, \"field2\": {}}}\n{}", json!(f1), json!(f2), shown()))
                     }
                 }
-                (s, Some(_)) => Err(format!("SPEC.md §4: a valid create got {s}, expected 201\n{}", shown())),
+                (s, Some(_)) => Err(format!("RES-1: a valid create got {s}, expected 201\n{}", shown())),
                 (s, None) if (400..500).contains(&s) => {
-                    let body = resp.json().ok_or_else(|| format!("SPEC.md §2: the {s} has a body that is not JSON\n{}", shown()))?;
-                    error_shape(&body).map_err(|e| format!("SPEC.md §2: {e}\n{}", shown()))
+                    let body = resp.json().ok_or_else(|| format!("HTTP-12: the {s} has a body that is not JSON\n{}", shown()))?;
+                    error_shape(&body).map_err(|e| format!("RES-2: {e}\n{}", shown()))
                 }
                 (s, None) => Err(format!("an invalid body was answered {s}, expected a 4xx\n{}", shown())),
             }

@@ -327,7 +327,7 @@ impl Session {
 /// The response, or the rule a missing response breaks.
 pub fn answered(ex: &Exchange) -> Result<&Response, String> {
     ex.response()
-        .map_err(|e| format!("SPEC.md §2: no hang and no dropped connection, yet: {e}"))
+        .map_err(|e| format!("HTTP-14: no hang and no dropped connection, yet: {e}"))
 }
 
 /// Runs one property with proptest, in a blocking thread, within the budget.

@@ -63,7 +63,7 @@ fn compare_claims(w: &mut ApiWorld, a: String, ca: String, op: String, b: String
             .unwrap_or_else(|| w.fail(format!("expected a number, got {v}")))
     };
     let ok = match op.as_str() {
-        // "1" and 1 name the same user (SPEC.md §3).
+        // "1" and 1 name the same user (TOK-12).
         "equals" => x == y || canonical_id(&x) == canonical_id(&y),
         "differs from" => x != y,
         "is greater than" => num(&x) > num(&y),
@@ -177,4 +177,24 @@ fn note_lifetimes(w: &mut ApiWorld, a: String, b: String) {
     };
     let line = format!("{}, {}", life(w, &a), life(w, &b));
     w.note(line);
+}
+
+#[then(regex = r"^(\$\{[^}]+\}) lives exactly as long as (\$\{[^}]+\})$")]
+fn lives_as_long_as(w: &mut ApiWorld, a: String, b: String) {
+    let life = |r: &str| {
+        let d = decoded(w, r);
+        match (
+            d.claims.get("exp").and_then(Value::as_i64),
+            d.claims.get("iat").and_then(Value::as_i64),
+        ) {
+            (Some(e), Some(i)) => e - i,
+            _ => w.fail(format!("{r} has no integer exp and iat")),
+        }
+    };
+    let (la, lb) = (life(&a), life(&b));
+    if la != lb {
+        w.fail(format!(
+            "{a} lives {la} s (exp - iat), {b} lives {lb} s: a token issued later must have the same lifetime"
+        ));
+    }
 }

@@ -13,7 +13,7 @@ use crate::world::{ApiWorld, Body, Dest};
 /// Parses the target of a request step: `the obtain endpoint`, `my resource`, `the path "/x/"`.
 pub fn parse_dest(w: &ApiWorld, text: &str) -> Dest {
     let text = text.trim();
-    for name in ["obtain", "refresh", "verify", "protected"] {
+    for name in ["obtain", "refresh", "verify", "protected", "users"] {
         if text == format!("the {name} endpoint") {
             return Dest::Endpoint(name);
         }

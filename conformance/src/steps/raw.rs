@@ -77,10 +77,10 @@ async fn oversized(w: &mut ApiWorld, mib: usize, endpoint: String) {
     let answer = conn.exchange(&bytes).await;
     record(w, "POST", &path, body, &answer);
     match &answer {
-        Ok(r) if r.status >= 500 => w.fail("SPEC.md §2: an oversized body is a 413, never a 5xx"),
+        Ok(r) if r.status >= 500 => w.fail("HTTP-10: an oversized body is a 413, never a 5xx"),
         Ok(_) => {}
         Err(e) => w.fail(format!(
-            "SPEC.md §2: an oversized body gets a 413, not a dropped connection: {e}"
+            "HTTP-10: an oversized body gets a 413, not a dropped connection: {e}"
         )),
     }
     w.raw = Some(conn);
@@ -151,6 +151,16 @@ async fn raw_request(w: &mut ApiWorld, text: String) {
     w.raw_answer = Some(answer);
 }
 
+#[then(regex = r"^the connection answers with the status (\d{3})$")]
+fn answers_with_status(w: &mut ApiWorld, status: u16) {
+    match w.raw_answer.clone() {
+        Some(Ok(r)) if r.status == status => {}
+        Some(Ok(r)) => w.fail(format!("expected the status {status}, got {}", r.status)),
+        Some(Err(e)) => w.fail(format!("expected the status {status}, got no answer: {e}")),
+        None => w.fail("suite error: no raw request was sent"),
+    }
+}
+
 #[then("the connection answers with a client error")]
 fn answers_client_error(w: &mut ApiWorld) {
     match w.raw_answer.clone() {
@@ -160,7 +170,7 @@ fn answers_client_error(w: &mut ApiWorld) {
             r.status
         )),
         Some(Err(e)) => w.fail(format!(
-            "SPEC.md §2: a malformed request gets an HTTP answer, not a dropped connection: {e}"
+            "HTTP-14: a malformed request gets an HTTP answer, not a dropped connection: {e}"
         )),
         None => w.fail("suite error: no raw request was sent"),
     }

@@ -217,3 +217,103 @@ async fn still_verifies(w: &mut ApiWorld, reference: String) {
         ));
     }
 }
+
+#[given(regex = r#"^I also send the header "([A-Za-z0-9-]+): (.*)"$"#)]
+fn also_send_header(w: &mut ApiWorld, name: String, value: String) {
+    w.extra_headers.push((name, value));
+}
+
+#[given(regex = r"^I keep (\$\{\w+\}) as (\$\{\w+\})$")]
+#[when(regex = r"^I keep (\$\{\w+\}) as (\$\{\w+\})$")]
+fn keep_token_as(w: &mut ApiWorld, from: String, to: String) {
+    let token = w.held(&from);
+    let name = to
+        .trim_start_matches("${")
+        .trim_end_matches('}')
+        .to_string();
+    w.tokens.insert(name, token);
+}
+
+/// How far past `exp` (by this machine's clock) a token is presented to check that the second
+/// of its `exp` already counts as expired; also the clock difference the check tolerates.
+const INSIDE_EXP_SECOND: Duration = Duration::from_millis(350);
+
+#[given(regex = r"^I wait until (\$\{\w+\}) has just expired$")]
+#[when(regex = r"^I wait until (\$\{\w+\}) has just expired$")]
+async fn wait_until_just_expired(w: &mut ApiWorld, reference: String) {
+    let token = w.held(&reference);
+    let claims = jwt::decode(&token.value)
+        .unwrap_or_else(|e| w.fail(format!("{reference} is not a decodable JWT: {e}")))
+        .claims;
+    let (Some(exp), Some(iat)) = (
+        claims.get("exp").and_then(Value::as_i64),
+        claims.get("iat").and_then(Value::as_i64),
+    ) else {
+        w.fail(format!(
+            "{reference} has no integer exp and iat, so its expiry cannot be awaited"
+        ))
+    };
+    let unix = |t: SystemTime| {
+        t.duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0)
+    };
+    // `iat` is the target's clock, floored, at issue: the token arrived within that second
+    // (plus the time on the wire) if both clocks agree.
+    let offset = unix(token.received) - iat as f64;
+    if !(-INSIDE_EXP_SECOND.as_secs_f64()..=2.0).contains(&offset) {
+        skip(format!(
+            "the target's clock and this machine's differ ({reference} arrived {offset:.1} s after its iat): \
+             the second of its exp cannot be aimed at"
+        ));
+    }
+    let target = exp as f64 + w.t.profile.leeway.as_secs_f64() + INSIDE_EXP_SECOND.as_secs_f64();
+    let wait = Duration::from_secs_f64((target - unix(SystemTime::now())).max(0.0));
+    if wait > w.t.max_wait {
+        skip(format!(
+            "waiting {:.0} s for {reference} to expire exceeds --max-wait {} s",
+            wait.as_secs_f64().ceil(),
+            w.t.max_wait.as_secs()
+        ));
+    }
+    w.awaited.push(
+        reference
+            .trim_start_matches("${")
+            .trim_end_matches('}')
+            .to_string(),
+    );
+    tokio::time::sleep(wait).await;
+}
+
+#[given(regex = r"^(\$\{\w+\}) has not expired yet$")]
+#[then(regex = r"^(\$\{\w+\}) has not expired yet$")]
+fn not_expired_yet(w: &mut ApiWorld, reference: String) {
+    let token = w.held(&reference);
+    let exp = jwt::decode(&token.value)
+        .ok()
+        .and_then(|d| d.claims.get("exp").and_then(Value::as_i64))
+        .unwrap_or_else(|| w.fail(format!("{reference} has no integer exp")));
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    // A token that died meanwhile would be refused for its age, which proves nothing here.
+    if now + 1.0 >= exp as f64 {
+        skip(format!(
+            "{reference} expires before the check could run (its refresh lifetime is too short for this scenario)"
+        ));
+    }
+}
+
+#[given(regex = r"^I wait (\d+(?:\.\d+)?) seconds$")]
+#[when(regex = r"^I wait (\d+(?:\.\d+)?) seconds$")]
+async fn wait_seconds(w: &mut ApiWorld, seconds: f64) {
+    let wait = Duration::from_secs_f64(seconds);
+    if wait > w.t.max_wait {
+        skip(format!(
+            "waiting {seconds} s exceeds --max-wait {} s",
+            w.t.max_wait.as_secs()
+        ));
+    }
+    tokio::time::sleep(wait).await;
+}

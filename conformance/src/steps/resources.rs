@@ -149,7 +149,7 @@ async fn list(w: &mut ApiWorld) -> Vec<Value> {
 async fn collection_lists_mine(w: &mut ApiWorld, how: String) {
     let r = mine(w);
     let items = list(w).await;
-    let found = items.iter().find(|i| i.get("id") == Some(&r.id));
+    let found = listed_once(w, &items, &r.id);
     match (how.as_str(), found) {
         ("lists", None) => w.fail(format!(
             "the collection does not list my resource (id {})",
@@ -165,6 +165,29 @@ async fn collection_lists_mine(w: &mut ApiWorld, how: String) {
             r.id
         )),
         _ => {}
+    }
+}
+
+/// The item with this id, which the list must hold at most once (RES-4).
+fn listed_once<'a>(w: &ApiWorld, items: &'a [Value], id: &Value) -> Option<&'a Value> {
+    let mut hits = items.iter().filter(|i| i.get("id") == Some(id));
+    let first = hits.next();
+    if hits.next().is_some() {
+        w.fail(format!(
+            "the collection lists the resource with id {id} more than once"
+        ));
+    }
+    first
+}
+
+#[then("the body's id is not my resource's")]
+fn body_id_is_not_mine(w: &mut ApiWorld) {
+    let r = mine(w);
+    let id = w.last_json().get("id").cloned().unwrap_or(Value::Null);
+    if id == r.id {
+        w.fail(format!(
+            "the server gave a new resource the id {id} of a resource it deleted: ids are reused"
+        ));
     }
 }
 
@@ -273,7 +296,7 @@ async fn lists_all(w: &mut ApiWorld) {
     let items = list(w).await;
     for (r, _) in w.batch.clone() {
         let Some(r) = r else { continue };
-        match items.iter().find(|i| i.get("id") == Some(&r.id)) {
+        match listed_once(w, &items, &r.id) {
             None => w.fail(format!(
                 "a resource acknowledged with 201 (id {}) is missing from the collection",
                 r.id

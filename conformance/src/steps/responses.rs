@@ -3,7 +3,7 @@
 use cucumber::then;
 use serde_json::Value;
 
-use crate::world::{ApiWorld, skip};
+use crate::world::{ApiWorld, BEARER_CHALLENGE, skip};
 use conformance::{jwt, matcher, template::Escape};
 
 #[then(regex = r"^the status is (\d{3})$")]
@@ -44,6 +44,24 @@ fn body_is(w: &mut ApiWorld, expected: String) {
             "expected the body {}\nbut {m}",
             matcher::short(&expected)
         ));
+    }
+}
+
+#[then(regex = r"^the body is a JSON array of objects each matching '(.*)'$")]
+fn body_is_array_each(w: &mut ApiWorld, expected: String) {
+    let expected = w.expand(&expected, Escape::Json);
+    let expected: Value = serde_json::from_str(&expected)
+        .unwrap_or_else(|e| w.fail(format!("suite error: {expected} is not JSON: {e}")));
+    let Value::Array(items) = w.last_json() else {
+        w.fail("expected a JSON array")
+    };
+    if items.is_empty() {
+        w.fail("expected a JSON array with at least one object, got []");
+    }
+    for (i, item) in items.iter().enumerate() {
+        if let Err(m) = matcher::check(&expected, item) {
+            w.fail(format!("item {i} of the array: {m}"));
+        }
     }
 }
 
@@ -195,6 +213,19 @@ fn header_lists(w: &mut ApiWorld, name: String, methods: String) {
     }
 }
 
+#[then(regex = r#"^the header "([^"]+)" is the list "(.+)"$"#)]
+fn header_is_list(w: &mut ApiWorld, name: String, expected: String) {
+    let mut listed = list_header(w, &name);
+    let mut wanted: Vec<String> = expected.split(',').map(|m| m.trim().to_string()).collect();
+    listed.sort();
+    wanted.sort();
+    if listed != wanted {
+        w.fail(format!(
+            "expected the {name} header to list exactly {wanted:?}, it lists {listed:?}"
+        ));
+    }
+}
+
 #[then(regex = r#"^the header "([^"]+)" does not list (\S+)$"#)]
 fn header_does_not_list(w: &mut ApiWorld, name: String, method: String) {
     let listed = list_header(w, &name);
@@ -218,11 +249,12 @@ fn list_header(w: &ApiWorld, name: &str) -> Vec<String> {
 #[then("the response is a Bearer challenge")]
 fn bearer_challenge(w: &mut ApiWorld) {
     let r = w.last();
-    let ok = r.status == 401
-        && r.header("www-authenticate")
-            .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("bearer"));
+    let ok =
+        r.status == 401 && r.header("www-authenticate").map(str::trim) == Some(BEARER_CHALLENGE);
     if !ok {
-        w.fail("expected a 401 with a WWW-Authenticate header naming the Bearer scheme");
+        w.fail(format!(
+            "expected a 401 with the header WWW-Authenticate: {BEARER_CHALLENGE}"
+        ));
     }
 }
 

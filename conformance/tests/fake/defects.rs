@@ -160,5 +160,115 @@ bugs! {
         NotFoundIsHtml,
         /// Create copies the store, pauses, and writes the copy back: concurrent creates lose writes.
         LostConcurrentCreates,
+
+        // ----- tokens issued by refresh and rotation
+        /// The access token minted by refresh copies `iat` from the refresh token presented.
+        RefreshedAccessIatCopied,
+        /// The access token minted by refresh lives as long as a refresh token.
+        RefreshedAccessWithRefreshLifetime,
+        /// The access token minted by refresh reuses the `jti` of the refresh token presented.
+        RefreshedAccessCopiesJti,
+        /// The access token minted by refresh carries `exp` and `iat` as fractional seconds (`time.time()`).
+        RefreshedAccessFloatTimes,
+        /// The refresh path builds its own header, `{"alg": "HS256"}` without `typ`.
+        RefreshedAccessHeaderWithoutTyp,
+        /// A rotated refresh token keeps the `exp` of the one it replaces: no sliding expiry.
+        RotatedRefreshKeepsExp,
+        /// A rotated refresh token keeps the `jti` of the one it replaces.
+        RotatedRefreshCopiesJti,
+
+        // ----- blacklist after rotation
+        /// Only refresh tokens issued at login are blacklisted when rotated away, not later ones in the chain.
+        BlacklistOnlyLoginTokens,
+        /// Blacklist entries are dropped after the access lifetime, long before the refresh token expires.
+        BlacklistForgetsEarly,
+        /// The verify endpoint never consults the blacklist.
+        BlacklistedVerifies,
+
+        // ----- header parameters and exact values
+        /// A `jwk` in the header is trusted: a token verifies with the key it carries.
+        EmbeddedJwkTrusted,
+        /// The key is looked up by `kid`; an unknown `kid` reads an empty key (a path to /dev/null).
+        KidSelectsKey,
+        /// Any header parameter besides `alg` and `typ` gets the token refused.
+        HeaderParametersRefused,
+        /// A `crit` header parameter is ignored.
+        CritIgnored,
+        /// A name given twice in a token's header or claims takes its first value.
+        FirstDuplicateWins,
+        /// `alg` is compared ignoring case: `hs256` passes as HS256.
+        AlgCaseInsensitive,
+        /// `token_type` is compared ignoring case: `Access` and `ACCESS` pass as `access`.
+        TokenTypeCaseInsensitive,
+        /// A `token_type` that is not a string crashes the request (500).
+        NonStringTokenTypeCrashes,
+        /// The simplejwt refresh endpoint checks the type before the expiry: an expired access token is "wrong type".
+        TypeCheckedBeforeExpiry,
+
+        // ----- credentials
+        /// Logins are looked up ignoring case (`iexact`).
+        LoginCaseInsensitive,
+        /// The password is checked as sent, without trimming the surrounding whitespace.
+        PasswordNotTrimmed,
+        /// The email field of the simplejwt obtain endpoint also takes a username.
+        EmailFieldTakesUsername,
+        /// Only the exact media type `application/json` is JSON: `application/json; charset=utf-8` is a 415.
+        JsonWithCharsetIs415,
+
+        // ----- where a token is read from
+        /// Without an Authorization header, a token in the query string (`?access_token=`, `?token=`, `?jwt=`) authenticates.
+        TokenFromQueryString,
+        /// Without an Authorization header, a token in a cookie (`access_token`, `token`, `jwt`) authenticates.
+        TokenFromCookie,
+        /// Of two Authorization header fields, the first is used.
+        FirstAuthorizationWins,
+        /// A present token is only checked after the body is validated and the resource looked up.
+        InvalidTokenCheckedLate,
+        /// `WWW-Authenticate: Bearer`, without the realm.
+        ChallengeWithoutRealm,
+        /// `WWW-Authenticate: Bearer realm="api", error="invalid_token"` on refused tokens (RFC 6750's form).
+        ChallengeWithErrorCode,
+
+        // ----- writes to resources
+        /// PUT and PATCH take JSON only: a form body is a 415.
+        UpdateOnlyJson,
+        /// PUT and PATCH read every body as JSON, whatever its `Content-Type`.
+        UpdateIgnoresContentType,
+        /// Malformed JSON in a PUT or PATCH crashes the request (500).
+        UpdateMalformedJsonIs500,
+        /// PATCH stores strings as sent, without trimming them.
+        PatchNotTrimmed,
+        /// PUT and PATCH answer with the request body merged onto the resource (`id` and unknown fields echoed).
+        UpdateEchoesBody,
+        /// The list is served from a copy refreshed on create and delete only: updates do not show in it.
+        ListStaleAfterUpdate,
+        /// PATCH merges onto the resource as it was created, losing an earlier PUT.
+        PatchBuildsOnCreated,
+        /// The list holds at most 10 resources (a default limit, with no pagination to say so).
+        ListCapped,
+        /// An updated resource is listed twice (the list reads an append-only log of versions).
+        ListRepeatsUpdated,
+        /// A new resource gets the highest id in use plus one, so the id of the last one deleted comes back.
+        IdsReused,
+        /// 405 on an item lists `GET, PUT, DELETE` in `Allow`, forgetting PATCH.
+        ItemAllowWithoutPatch,
+
+        // ----- users endpoint and passwords
+        /// The users endpoint serializes every field of the user model, the password hash included.
+        UsersExposePasswordHash,
+        /// The users endpoint leaves out the login field (`email`).
+        UsersWithoutLoginField,
+
+        // ----- dialect bodies and reads
+        /// The classic verify endpoint answers a valid token with stock simplejwt's `{}`.
+        ClassicVerifyAnswersEmptyObject,
+        /// The simplejwt verify endpoint refuses tokens with the classic 400 body.
+        VerifyErrorsOfTheOtherDialect,
+        /// GET on an item answers a one-element list (a `filter()` where a `get()` belongs).
+        ItemReadAsList,
+
+        // ----- expiry boundary
+        /// Expiry is compared in whole seconds (`now > exp`): a token lives on through the second of its `exp`.
+        ExpiryWholeSeconds,
     }
 }

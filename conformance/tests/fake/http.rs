@@ -134,12 +134,17 @@ impl App {
             Err(_) => return Err(Reply::detail(413, "Request body too large.")),
         };
         let full_type = content_type.unwrap_or_default().trim();
-        let media_type = full_type
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
+        // The media type is what precedes the parameters; the defect compares the whole value.
+        let media_type = if self.has(Defect::JsonWithCharsetIs415) {
+            full_type.to_ascii_lowercase()
+        } else {
+            full_type
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        };
         // No data, whatever its type: the endpoint's field errors follow, not a 415.
         if bytes.is_empty() && !(self.has(Defect::EmptyTextBodyIs415) && media_type == "text/plain")
         {
@@ -254,7 +259,15 @@ impl App {
             StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         );
         if reply.status == 401 && !self.has(Defect::UnauthorizedWithoutChallenge) {
-            builder = builder.header(header::WWW_AUTHENTICATE, "Bearer realm=\"api\"");
+            let token_refused = matches!(&reply.body, Body::Json(v) if v.get("code").is_some());
+            let challenge = if self.has(Defect::ChallengeWithoutRealm) {
+                "Bearer"
+            } else if token_refused && self.has(Defect::ChallengeWithErrorCode) {
+                "Bearer realm=\"api\", error=\"invalid_token\""
+            } else {
+                "Bearer realm=\"api\""
+            };
+            builder = builder.header(header::WWW_AUTHENTICATE, challenge);
         }
         for (name, value) in &reply.headers {
             builder = builder.header(*name, value);

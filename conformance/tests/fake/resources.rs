@@ -25,6 +25,9 @@ enum Checkpoint {
 
 const COLLECTION_METHODS: &str = "GET, POST, HEAD, OPTIONS";
 const ITEM_METHODS: &str = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS";
+const ITEM_METHODS_WITHOUT_PATCH: &str = "GET, PUT, DELETE, HEAD, OPTIONS";
+/// Where the defects look for a token when there is no Authorization header.
+const TOKEN_NAMES: [&str; 3] = ["access_token", "token", "jwt"];
 const USERS_METHODS: &str = "GET, HEAD, OPTIONS";
 
 impl App {
@@ -37,16 +40,52 @@ impl App {
         }
     }
 
+    /// The Authorization header as Django sees it: several fields joined into one value
+    /// (or, a defect, the first field alone).
+    fn authorization(&self, headers: &HeaderMap) -> String {
+        let mut fields = headers
+            .get_all(header::AUTHORIZATION)
+            .iter()
+            .map(|v| v.to_str().unwrap_or_default());
+        if self.has(Defect::FirstAuthorizationWins) {
+            return fields.next().unwrap_or_default().to_string();
+        }
+        fields.collect::<Vec<_>>().join(",")
+    }
+
+    /// A token found elsewhere than in the Authorization header (defects only).
+    fn token_elsewhere<'r>(&self, req: &'r Req<'_>) -> Option<&'r str> {
+        let named = |pair: &'r str| {
+            let (k, v) = pair.trim().split_once('=')?;
+            TOKEN_NAMES.contains(&k).then_some(v)
+        };
+        if self.has(Defect::TokenFromQueryString)
+            && let Some(t) = req.query.and_then(|q| q.split('&').find_map(named))
+        {
+            return Some(t);
+        }
+        if self.has(Defect::TokenFromCookie) {
+            return req
+                .headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .find_map(named);
+        }
+        None
+    }
+
     /// `Authorization: Bearer <access token>` of an existing, active user, or the 401.
-    fn authenticate(&self, headers: &HeaderMap) -> Result<(), Reply> {
+    fn authenticate(&self, req: &Req<'_>) -> Result<(), Reply> {
         let not_provided = || Reply::detail(401, "Authentication credentials were not provided.");
-        let value = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let value = self.authorization(req.headers);
         let parts: Vec<&str> = value.split_whitespace().collect();
         let token = match parts[..] {
-            [] => return Err(not_provided()),
+            [] => match self.token_elsewhere(req) {
+                Some(token) => token,
+                None => return Err(not_provided()),
+            },
             [_, token] if self.has(Defect::AnySchemeAccepted) => token,
             [token] if self.has(Defect::AnySchemeAccepted) => token,
             [scheme, ..] if scheme != self.scheme() => return Err(not_provided()),
@@ -66,9 +105,15 @@ impl App {
 
     /// GET /api/v1/users/
     pub fn users(&self, req: &Req<'_>) -> Result<Reply, Reply> {
-        self.authenticate(req.headers)?;
+        self.authenticate(req)?;
         match *req.method {
-            Method::GET | Method::HEAD => Ok(Reply::json(200, self.store.users())),
+            Method::GET | Method::HEAD => Ok(Reply::json(
+                200,
+                self.store.users(
+                    self.has(Defect::UsersExposePasswordHash),
+                    self.has(Defect::UsersWithoutLoginField),
+                ),
+            )),
             ref other => Err(self.method_not_allowed(other, USERS_METHODS)),
         }
     }
@@ -79,9 +124,19 @@ impl App {
         if matches!(*req.method, Method::GET | Method::HEAD) && self.has(Defect::ReadsArePublic) {
             return Ok(());
         }
+        // The defect lets any Bearer value through the first gate; the token itself is only
+        // checked by the view, after the lookup and the validation.
+        if self.has(Defect::InvalidTokenCheckedLate) {
+            return match at {
+                Checkpoint::First if self.authorization(req.headers).starts_with("Bearer ") => {
+                    Ok(())
+                }
+                _ => self.authenticate(req),
+            };
+        }
         let late = self.has(Defect::ExistenceBeforeAuthentication);
         if late == (at == Checkpoint::Late) {
-            self.authenticate(req.headers)
+            self.authenticate(req)
         } else {
             Ok(())
         }
@@ -93,7 +148,11 @@ impl App {
         match *req.method {
             Method::GET | Method::HEAD => {
                 self.guard(req, Checkpoint::Late)?;
-                let list = self.store.list();
+                let list = self.store.list(
+                    self.has(Defect::ListStaleAfterUpdate),
+                    self.has(Defect::ListRepeatsUpdated),
+                    self.has(Defect::ListCapped).then_some(10),
+                );
                 if self.has(Defect::ListIsPaginated) {
                     let count = list.as_array().map_or(0, Vec::len);
                     return Ok(Reply::json(200, json!({"count": count, "results": list})));
@@ -130,7 +189,9 @@ impl App {
             _ => None,
         };
         if !self.has(Defect::LostConcurrentCreates) {
-            return self.store.create(chosen, fields);
+            return self
+                .store
+                .create(chosen, fields, self.has(Defect::IdsReused));
         }
         let mut copy = store::lock(&self.store.resources).clone();
         // The time a real server spends elsewhere between its read and its write.
@@ -165,7 +226,12 @@ impl App {
             Method::DELETE,
         ];
         if !allowed.contains(method) {
-            return Err(self.method_not_allowed(method, ITEM_METHODS));
+            let allow = if self.has(Defect::ItemAllowWithoutPatch) {
+                ITEM_METHODS_WITHOUT_PATCH
+            } else {
+                ITEM_METHODS
+            };
+            return Err(self.method_not_allowed(method, allow));
         }
         let Ok(id) = id.parse::<u64>() else {
             return Err(if self.has(Defect::NonNumericIdCrashes) {
@@ -181,10 +247,24 @@ impl App {
         self.guard(req, Checkpoint::Late)?;
         match *method {
             Method::PUT | Method::PATCH => {
-                let data = self.parse(req.content_type(), &req.body)?;
-                let required = *method == Method::PUT || self.has(Defect::PatchRequiresBothFields);
-                let (f1, f2) = self.resource_fields(&data, required)?;
-                let updated = (f1.unwrap_or(current.0), f2.unwrap_or(current.1));
+                let data = self.update_data(req)?;
+                let patch = *method == Method::PATCH;
+                let required = !patch || self.has(Defect::PatchRequiresBothFields);
+                let (mut f1, mut f2) = self.resource_fields(&data, required)?;
+                if patch && self.has(Defect::PatchNotTrimmed) {
+                    let raw = |name: &str| match &data {
+                        Data::Fields(m) => m.get(name).and_then(Value::as_str).map(str::to_string),
+                        Data::NotAnObject(_) => None,
+                    };
+                    f1 = raw("field1").or(f1);
+                    f2 = raw("field2").or(f2);
+                }
+                let base = if patch && self.has(Defect::PatchBuildsOnCreated) {
+                    self.store.as_created(id).unwrap_or(current)
+                } else {
+                    current
+                };
+                let updated = (f1.unwrap_or(base.0), f2.unwrap_or(base.1));
                 let stores = match *method {
                     Method::PUT => !self.has(Defect::PutNotStored),
                     _ => !self.has(Defect::PatchNotStored),
@@ -192,7 +272,15 @@ impl App {
                 if stores {
                     self.store.put(id, updated.clone());
                 }
-                Ok(Reply::json(200, shown(id, &updated)))
+                let mut answer = shown(id, &updated);
+                if self.has(Defect::UpdateEchoesBody)
+                    && let (Data::Fields(sent), Some(out)) = (&data, answer.as_object_mut())
+                {
+                    for (k, v) in sent {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+                Ok(Reply::json(200, answer))
             }
             Method::DELETE => {
                 if !self.has(Defect::DeleteNotStored) {
@@ -200,8 +288,38 @@ impl App {
                 }
                 Ok(Reply::empty(204))
             }
+            _ if self.has(Defect::ItemReadAsList) => {
+                Ok(Reply::json(200, json!([shown(id, &current)])))
+            }
             _ => Ok(Reply::json(200, shown(id, &current))),
         }
+    }
+
+    /// The body of a PUT or PATCH: parsed as a create's, or (defects) as JSON only.
+    fn update_data(&self, req: &Req<'_>) -> Result<Data, Reply> {
+        let json = Some("application/json");
+        let content_type = if self.has(Defect::UpdateIgnoresContentType) {
+            json
+        } else {
+            req.content_type()
+        };
+        let is_json = content_type.is_some_and(|t| {
+            t.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+        let has_body = req.body.as_ref().is_ok_and(|b| !b.is_empty());
+        if self.has(Defect::UpdateOnlyJson) && has_body && !is_json {
+            return Err(Reply::detail(415, "Send JSON."));
+        }
+        if self.has(Defect::UpdateMalformedJsonIs500)
+            && is_json
+            && let Ok(bytes) = &req.body
+            && serde_json::from_slice::<Value>(bytes).is_err()
+        {
+            return Err(Reply::detail(500, "Server error."));
+        }
+        self.parse(content_type, &req.body)
     }
 
     fn not_found(&self) -> Reply {

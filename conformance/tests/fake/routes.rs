@@ -72,6 +72,20 @@ pub async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
     let (head, body) = req.into_parts();
+    // A body announced over the limit is refused before it is asked for (HTTP-11): reading it
+    // would make hyper send `100 Continue`.
+    let continues = head
+        .headers
+        .get(header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let declared = head
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    if continues && declared.is_some_and(|n| n > super::http::BODY_LIMIT as u64) {
+        let reply = Reply::detail(413, "Request body too large.").with("connection", "close");
+        return Ok(app.respond(reply));
+    }
     // Read first, whatever the route, so that every answer leaves the connection usable.
     let body = app.read_body(body).await;
     if matches!(body, Err(BodyError::Malformed)) {
@@ -83,6 +97,7 @@ pub async fn handle(
     let request = Req {
         method: &head.method,
         headers: &head.headers,
+        query: head.uri.query(),
         body,
     };
     let reply = match route(head.uri.path()) {
@@ -99,6 +114,7 @@ pub async fn handle(
 pub struct Req<'a> {
     pub method: &'a Method,
     pub headers: &'a HeaderMap,
+    pub query: Option<&'a str>,
     pub body: Result<Bytes, BodyError>,
 }
 
@@ -111,7 +127,7 @@ impl Req<'_> {
 }
 
 impl App {
-    /// 405, with the `Allow` header that SPEC.md §2 asks for.
+    /// 405, with the `Allow` header (HTTP-8).
     pub fn method_not_allowed(&self, method: &Method, allow: &str) -> Reply {
         let reply = Reply::detail(405, &format!("Method \"{method}\" not allowed."));
         if self.has(Defect::MethodNotAllowedWithoutAllow) {

@@ -2,8 +2,9 @@
 //! one defect) the access token issued with each refresh token.
 
 use std::{
-    collections::{BTreeMap, HashMap, HashSet},
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     sync::{Mutex, MutexGuard, PoisonError},
+    time::{Duration, Instant},
 };
 
 use serde_json::{Value, json};
@@ -18,6 +19,10 @@ pub type Fields = (String, String);
 pub struct Resources {
     pub next_id: u64,
     pub items: BTreeMap<u64, Fields>,
+    /// Each resource as it was created (for the defects that read stale copies).
+    pub created: BTreeMap<u64, Fields>,
+    /// Resources written since their creation.
+    pub updated: BTreeSet<u64>,
 }
 
 /// The fake's memory.
@@ -25,8 +30,9 @@ pub struct Resources {
 pub struct Store {
     users: Vec<Account>,
     pub resources: Mutex<Resources>,
-    blacklist: Mutex<HashSet<String>>,
+    blacklist: Mutex<HashMap<String, Instant>>,
     issued_with: Mutex<HashMap<String, String>>,
+    issued_at_login: Mutex<HashSet<String>>,
 }
 
 /// A lock that a panicking holder cannot spoil: the data is plain, never half-written.
@@ -45,10 +51,11 @@ impl Store {
             users: users.to_vec(),
             resources: Mutex::new(Resources {
                 next_id: 1,
-                items: BTreeMap::new(),
+                ..Resources::default()
             }),
-            blacklist: Mutex::new(HashSet::new()),
+            blacklist: Mutex::new(HashMap::new()),
             issued_with: Mutex::new(HashMap::new()),
+            issued_at_login: Mutex::new(HashSet::new()),
         }
     }
 
@@ -57,31 +64,60 @@ impl Store {
         self.users.iter().find(|u| u.id == id).copied()
     }
 
-    /// The account whose `field` ("username" or "email") is `login`.
-    pub fn user_by(&self, field: &str, login: &str) -> Option<Account> {
+    /// The account whose `field` ("username" or "email") is `login`, compared exactly or
+    /// (a defect) ignoring case.
+    pub fn user_by(&self, field: &str, login: &str, ignore_case: bool) -> Option<Account> {
+        let same =
+            |stored: &str| stored == login || (ignore_case && stored.eq_ignore_ascii_case(login));
         self.users
             .iter()
             .find(|u| match field {
-                "email" => u.email == login,
-                _ => u.username == login,
+                "email" => same(u.email),
+                _ => same(u.username),
             })
             .copied()
     }
 
-    /// Every account, as `/api/v1/users/` lists them.
-    pub fn users(&self) -> Value {
+    /// Every account, as `/api/v1/users/` lists them: with the login fields, or (defects)
+    /// without the email, or with every column of the user table.
+    pub fn users(&self, all_columns: bool, without_email: bool) -> Value {
         self.users
             .iter()
-            .map(|u| json!({"id": u.id, "username": u.username, "email": u.email}))
+            .map(|u| {
+                let mut shown = json!({"id": u.id, "username": u.username, "email": u.email});
+                if without_email && let Some(m) = shown.as_object_mut() {
+                    m.remove("email");
+                }
+                if all_columns {
+                    shown["password"] = json!(format!(
+                        "pbkdf2_sha256$870000$fakesalt{}$ZmFrZWhhc2g=",
+                        u.id
+                    ));
+                    shown["is_active"] = json!(u.active);
+                }
+                shown
+            })
             .collect()
     }
 
     pub fn blacklist(&self, jti: &str) {
-        lock(&self.blacklist).insert(jti.to_string());
+        lock(&self.blacklist).insert(jti.to_string(), Instant::now());
     }
 
-    pub fn is_blacklisted(&self, jti: &str) -> bool {
-        lock(&self.blacklist).contains(jti)
+    /// Whether `jti` is blacklisted, remembering entries for `memory` at most (a defect) or
+    /// for good.
+    pub fn is_blacklisted(&self, jti: &str, memory: Option<Duration>) -> bool {
+        lock(&self.blacklist)
+            .get(jti)
+            .is_some_and(|at| memory.is_none_or(|m| at.elapsed() < m))
+    }
+
+    pub fn remember_login(&self, refresh_jti: &str) {
+        lock(&self.issued_at_login).insert(refresh_jti.to_string());
+    }
+
+    pub fn issued_at_login(&self, refresh_jti: &str) -> bool {
+        lock(&self.issued_at_login).contains(refresh_jti)
     }
 
     pub fn remember_access(&self, refresh_jti: &str, access: &str) {
@@ -92,13 +128,26 @@ impl Store {
         lock(&self.issued_with).get(refresh_jti).cloned()
     }
 
-    /// Stores a new resource under the next id (or `id`, if given); returns the id.
-    pub fn create(&self, id: Option<u64>, fields: Fields) -> u64 {
+    /// Stores a new resource under the next id (or `id`, if given; or, reusing ids, the
+    /// highest in use plus one); returns the id.
+    pub fn create(&self, id: Option<u64>, fields: Fields, reuse_ids: bool) -> u64 {
         let mut r = lock(&self.resources);
-        let id = id.unwrap_or(r.next_id);
+        let next = if reuse_ids {
+            r.items.keys().next_back().map_or(1, |last| last + 1)
+        } else {
+            r.next_id
+        };
+        let id = id.unwrap_or(next);
         r.next_id = r.next_id.max(id) + 1;
-        r.items.insert(id, fields);
+        r.items.insert(id, fields.clone());
+        r.created.insert(id, fields);
+        r.updated.remove(&id);
         id
+    }
+
+    /// The resource as it was created.
+    pub fn as_created(&self, id: u64) -> Option<Fields> {
+        lock(&self.resources).created.get(&id).cloned()
     }
 
     pub fn get(&self, id: u64) -> Option<Fields> {
@@ -106,18 +155,30 @@ impl Store {
     }
 
     pub fn put(&self, id: u64, fields: Fields) {
-        lock(&self.resources).items.insert(id, fields);
+        let mut r = lock(&self.resources);
+        r.items.insert(id, fields);
+        r.updated.insert(id);
     }
 
     pub fn delete(&self, id: u64) {
-        lock(&self.resources).items.remove(&id);
+        let mut r = lock(&self.resources);
+        r.items.remove(&id);
+        r.created.remove(&id);
     }
 
-    pub fn list(&self) -> Value {
-        lock(&self.resources)
-            .items
-            .iter()
-            .map(|(id, f)| shown(*id, f))
-            .collect()
+    /// Every resource: as stored, or (defects) as created, each updated one twice, or the
+    /// first `cap` only.
+    pub fn list(&self, as_created: bool, repeat_updated: bool, cap: Option<usize>) -> Value {
+        let r = lock(&self.resources);
+        let source = if as_created { &r.created } else { &r.items };
+        let mut out = Vec::new();
+        for (id, f) in source {
+            out.push(shown(*id, f));
+            if repeat_updated && r.updated.contains(id) {
+                out.push(shown(*id, f));
+            }
+        }
+        out.truncate(cap.unwrap_or(usize::MAX));
+        Value::Array(out)
     }
 }

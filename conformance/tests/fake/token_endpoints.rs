@@ -7,7 +7,7 @@ use super::{
     App, Defect, Rotation,
     http::{Data, Field, Reply},
     routes::{Dialect, Req, TokenEndpoint},
-    tokens::{Refusal, Use, new_jti},
+    tokens::{Refusal, Use},
 };
 
 const TOKEN_METHODS: &str = "POST, OPTIONS";
@@ -58,8 +58,22 @@ impl App {
                 ("password", Field::Credential),
             ],
         )?;
-        let (login, password) = (login.unwrap_or_default(), password.unwrap_or_default());
-        let user = self.store.user_by(login_field, &login);
+        let (login, mut password) = (login.unwrap_or_default(), password.unwrap_or_default());
+        if self.has(Defect::PasswordNotTrimmed)
+            && let Data::Fields(m) = data
+            && let Some(raw) = m.get("password").and_then(Value::as_str)
+        {
+            password = raw.to_string();
+        }
+        let ignore_case = self.has(Defect::LoginCaseInsensitive);
+        let user = self
+            .store
+            .user_by(login_field, &login, ignore_case)
+            .or_else(|| {
+                (dialect == Dialect::Simplejwt && self.has(Defect::EmailFieldTakesUsername))
+                    .then(|| self.store.user_by("username", &login, ignore_case))
+                    .flatten()
+            });
         let Some(user) = user.filter(|u| {
             (u.password == password || self.has(Defect::LoginIgnoresPassword))
                 && (u.active || self.has(Defect::InactiveCanLogIn))
@@ -73,6 +87,9 @@ impl App {
             return Err(self.bad_credentials(dialect));
         };
         let (access, refresh) = self.mint_pair(&user);
+        if let Some(jti) = claim(&refresh, "jti") {
+            self.store.remember_login(&jti);
+        }
         let pairs_remembered =
             self.has(Defect::StaleAccessOnRefresh) || self.has(Defect::RefreshDiesWithAccess);
         if pairs_remembered && let Some(jti) = claim(&refresh, "jti") {
@@ -109,7 +126,7 @@ impl App {
             .and_then(Value::as_str)
             .unwrap_or_default();
         let blacklisting = self.rotation == Rotation::WithBlacklist;
-        if blacklisting && self.store.is_blacklisted(jti) && !self.has(Defect::BlacklistIgnored) {
+        if blacklisting && self.blacklisted(jti) && !self.has(Defect::BlacklistIgnored) {
             return Err(refused(Refusal::Blacklisted));
         }
         let user = self.user_of(&claims).map_err(refused)?;
@@ -124,17 +141,24 @@ impl App {
         } else {
             None
         };
-        let access = cached.unwrap_or_else(|| {
-            let access_jti = (!self.has(Defect::RefreshedAccessWithoutJti)).then(new_jti);
-            self.mint("access", &user.id.to_string(), access_jti.as_deref())
-        });
+        let user_id = user.id.to_string();
+        let access = cached.unwrap_or_else(|| self.mint_on_refresh("access", &user_id, &claims));
         let mut body = json!({ "access": access });
         if blacklisting && !self.has(Defect::NoRotation) {
-            let refresh = self.mint("refresh", &user.id.to_string(), Some(&new_jti()));
-            body["refresh"] = json!(refresh);
-            self.store.blacklist(jti);
+            body["refresh"] = json!(self.mint_on_refresh("refresh", &user_id, &claims));
+            if !self.has(Defect::BlacklistOnlyLoginTokens) || self.store.issued_at_login(jti) {
+                self.store.blacklist(jti);
+            }
         }
         Ok(Reply::json(200, body))
+    }
+
+    /// Whether a refresh token was rotated away (a defect forgets that early).
+    fn blacklisted(&self, jti: &str) -> bool {
+        let memory = self
+            .has(Defect::BlacklistForgetsEarly)
+            .then(|| std::time::Duration::from_secs(super::ACCESS_LIFETIME.unsigned_abs()));
+        self.store.is_blacklisted(jti, memory)
     }
 
     /// Every refused token, at every endpoint, in the words of the endpoint's dialect.
@@ -143,7 +167,9 @@ impl App {
             Use::Refresh => {
                 dialect == Dialect::Classic || self.has(Defect::RefreshErrorsOfTheOtherDialect)
             }
-            Use::Verify => dialect == Dialect::Classic,
+            Use::Verify => {
+                dialect == Dialect::Classic || self.has(Defect::VerifyErrorsOfTheOtherDialect)
+            }
             // Protected endpoints answer like simplejwt's JWTAuthentication in both layouts.
             Use::Authenticate => false,
         };
@@ -158,6 +184,10 @@ impl App {
             }
             (Use::Verify, _) if classic => {
                 Reply::json(400, json!({"token": ["Token is invalid or expired."]}))
+            }
+            // Stock simplejwt's verify reports a blacklisted token as a validation error.
+            (Use::Verify, Refusal::Blacklisted) => {
+                Reply::json(400, json!({"non_field_errors": [why.message()]}))
             }
             (Use::Refresh, Refusal::InactiveUser) => {
                 Reply::detail(401, "No active account found for the given token.")
@@ -187,9 +217,24 @@ impl App {
     /// Says whether a token is genuine and unexpired; any token type, no user lookup.
     fn verify(&self, dialect: Dialect, data: &Data) -> Result<Reply, Reply> {
         let [token] = self.validate(data, [("token", Field::Token)])?;
-        self.check(&token.unwrap_or_default(), Use::Verify)
-            .map_err(|why| self.refused(Use::Verify, dialect, why))?;
-        let valid = dialect == Dialect::Classic || self.has(Defect::VerifyBodyOfTheOtherDialect);
+        let refused = |why| self.refused(Use::Verify, dialect, why);
+        let claims = self
+            .check(&token.unwrap_or_default(), Use::Verify)
+            .map_err(refused)?;
+        let jti = claims
+            .get("jti")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if self.rotation == Rotation::WithBlacklist
+            && self.blacklisted(jti)
+            && !self.has(Defect::BlacklistedVerifies)
+            && !self.has(Defect::VerifyChecksSignatureOnly)
+        {
+            return Err(refused(Refusal::Blacklisted));
+        }
+        let valid = (dialect == Dialect::Classic
+            && !self.has(Defect::ClassicVerifyAnswersEmptyObject))
+            || self.has(Defect::VerifyBodyOfTheOtherDialect);
         Ok(Reply::json(
             200,
             if valid {

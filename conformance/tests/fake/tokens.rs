@@ -98,10 +98,10 @@ pub fn claims(token_type: &str, user_id: &str, lifetime: i64, jti: &str) -> Valu
     })
 }
 
-fn verifies(alg: &str, input: &str, signature: &[u8]) -> bool {
+fn verifies(key: &[u8], alg: &str, input: &str, signature: &[u8]) -> bool {
     macro_rules! with {
         ($digest:ty) => {
-            <Hmac<$digest> as Mac>::new_from_slice(KEY.as_bytes()).is_ok_and(|mut mac| {
+            <Hmac<$digest> as Mac>::new_from_slice(key).is_ok_and(|mut mac| {
                 mac.update(input.as_bytes());
                 mac.verify_slice(signature).is_ok()
             })
@@ -115,10 +115,45 @@ fn verifies(alg: &str, input: &str, signature: &[u8]) -> bool {
     }
 }
 
-fn object(segment: &str) -> Option<Map<String, Value>> {
-    match serde_json::from_slice(&B64.decode(segment).ok()?) {
+/// A segment's JSON object; a name given twice keeps its last value (as serde_json and
+/// Python's json do), or (a defect) its first.
+fn object(segment: &str, first_wins: bool) -> Option<Map<String, Value>> {
+    let bytes = B64.decode(segment).ok()?;
+    if first_wins {
+        return serde_json::from_slice::<FirstWins>(&bytes)
+            .ok()
+            .map(|f| f.0);
+    }
+    match serde_json::from_slice(&bytes) {
         Ok(Value::Object(m)) => Some(m),
         _ => None,
+    }
+}
+
+/// A JSON object read member by member, keeping the first value of a repeated name: what a
+/// hand-written scanner that stops at the first match does.
+struct FirstWins(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for FirstWins {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = FirstWins;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<FirstWins, A::Error> {
+                let mut m = Map::new();
+                while let Some((k, v)) = a.next_entry::<String, Value>()? {
+                    m.entry(k).or_insert(v);
+                }
+                Ok(FirstWins(m))
+            }
+        }
+        d.deserialize_map(Visitor)
     }
 }
 
@@ -140,6 +175,60 @@ impl App {
             }
         }
         let header = if self.has(Defect::HeaderWithoutTyp) {
+            json!({"alg": "HS256"})
+        } else {
+            json!({"alg": "HS256", "typ": "JWT"})
+        };
+        sign(&header, &claims)
+    }
+
+    /// A token minted by the refresh endpoint, from the claims of the refresh token presented;
+    /// the defects of refresh code paths live here.
+    pub fn mint_on_refresh(
+        &self,
+        token_type: &str,
+        user_id: &str,
+        presented: &Map<String, Value>,
+    ) -> String {
+        let access = token_type == "access";
+        let now = now();
+        let lifetime = if access && !self.has(Defect::RefreshedAccessWithRefreshLifetime) {
+            ACCESS_LIFETIME
+        } else {
+            REFRESH_LIFETIME
+        };
+        let copied = |name: &str| presented.get(name).cloned().unwrap_or(Value::Null);
+        let jti = match token_type {
+            "access" if self.has(Defect::RefreshedAccessCopiesJti) => copied("jti"),
+            "refresh" if self.has(Defect::RotatedRefreshCopiesJti) => copied("jti"),
+            _ => json!(new_jti()),
+        };
+        let iat = if access && self.has(Defect::RefreshedAccessIatCopied) {
+            copied("iat")
+        } else {
+            json!(now)
+        };
+        let exp = if !access && self.has(Defect::RotatedRefreshKeepsExp) {
+            copied("exp")
+        } else {
+            json!(now + lifetime)
+        };
+        let (exp, iat) = if access && self.has(Defect::RefreshedAccessFloatTimes) {
+            (
+                json!(now as f64 + lifetime as f64 + 0.25),
+                json!(now as f64 + 0.25),
+            )
+        } else {
+            (exp, iat)
+        };
+        let mut claims = json!({"token_type": token_type, "exp": exp, "iat": iat, "jti": jti, "user_id": user_id});
+        if access
+            && self.has(Defect::RefreshedAccessWithoutJti)
+            && let Some(c) = claims.as_object_mut()
+        {
+            c.remove("jti");
+        }
+        let header = if access && self.has(Defect::RefreshedAccessHeaderWithoutTyp) {
             json!({"alg": "HS256"})
         } else {
             json!({"alg": "HS256", "typ": "JWT"})
@@ -189,13 +278,52 @@ impl App {
             0
         };
         let exp_checked = !(use_ == Use::Refresh && self.has(Defect::ExpiredRefreshAccepted));
+        let type_first = use_ == Use::Refresh && self.has(Defect::TypeCheckedBeforeExpiry);
+        if type_first {
+            self.check_type(&claims, use_)?;
+        }
+        // A token is expired from the first instant of its exp second; the defect keeps it
+        // through that second.
+        let expired = |exp: i64| {
+            if self.has(Defect::ExpiryWholeSeconds) {
+                now > exp + leeway
+            } else {
+                now >= exp + leeway
+            }
+        };
         match int("exp") {
             None if self.has(Defect::TokensWithoutExpNeverExpire) => {}
             None => return Err(Refusal::NoExp),
-            Some(exp) if exp_checked && now >= exp + leeway => return Err(Refusal::Expired),
+            Some(exp) if exp_checked && expired(exp) => return Err(Refusal::Expired),
             Some(_) => {}
         }
-        let found = claims.get("token_type").and_then(Value::as_str);
+        if !type_first {
+            self.check_type(&claims, use_)?;
+        }
+        let has_jti = claims
+            .get("jti")
+            .and_then(Value::as_str)
+            .is_some_and(|j| !j.is_empty());
+        if !has_jti && !self.has(Defect::JtiNotRequired) {
+            return Err(Refusal::NoId);
+        }
+        Ok(claims)
+    }
+
+    /// `token_type` against the use.
+    fn check_type(&self, claims: &Map<String, Value>, use_: Use) -> Result<(), Refusal> {
+        let raw = claims.get("token_type");
+        if raw.is_some_and(|t| !t.is_string()) && self.has(Defect::NonStringTokenTypeCrashes) {
+            return Err(Refusal::Crashed);
+        }
+        let folded = raw.and_then(Value::as_str).map(|t| {
+            if self.has(Defect::TokenTypeCaseInsensitive) {
+                t.to_ascii_lowercase()
+            } else {
+                t.to_string()
+            }
+        });
+        let found = folded.as_deref();
         let type_ok = match (use_, found) {
             (Use::Verify, _) => true,
             (Use::Authenticate, found) if self.has(Defect::TypeCheckedByExclusion) => {
@@ -212,17 +340,37 @@ impl App {
                 t == "refresh" || (t == "access" && self.has(Defect::AccessTokenRefreshes))
             }
         };
-        if !type_ok {
-            return Err(Refusal::WrongType);
+        if type_ok {
+            Ok(())
+        } else {
+            Err(Refusal::WrongType)
         }
-        let has_jti = claims
-            .get("jti")
-            .and_then(Value::as_str)
-            .is_some_and(|j| !j.is_empty());
-        if !has_jti && !self.has(Defect::JtiNotRequired) {
-            return Err(Refusal::NoId);
+    }
+
+    /// The key a token is checked with: the fake's own, or (defects) one its header names or
+    /// carries.
+    fn key_for(&self, header: &Map<String, Value>) -> Vec<u8> {
+        if self.has(Defect::EmbeddedJwkTrusted)
+            && let Some(jwk) = header.get("jwk")
+            && jwk.get("kty").and_then(Value::as_str) == Some("oct")
+            && let Some(k) = jwk
+                .get("k")
+                .and_then(Value::as_str)
+                .and_then(|k| B64.decode(k).ok())
+        {
+            return k;
         }
-        Ok(claims)
+        if self.has(Defect::KidSelectsKey)
+            && let Some(kid) = header.get("kid")
+        {
+            // The key file the kid names: only the fake's own has content.
+            return if kid == "fake-key-1" {
+                KEY.as_bytes().to_vec()
+            } else {
+                Vec::new()
+            };
+        }
+        KEY.as_bytes().to_vec()
     }
 
     /// Header and signature: three segments, `alg` HS256, the MAC of the first two.
@@ -234,7 +382,10 @@ impl App {
             [h, p] if self.has(Defect::SignatureCheckedIfPresent) => (h, p, None),
             _ => return Err(Refusal::Invalid),
         };
-        let (Some(header_json), Some(claims)) = (object(header), object(payload)) else {
+        let first_wins = self.has(Defect::FirstDuplicateWins);
+        let (Some(header_json), Some(claims)) =
+            (object(header, first_wins), object(payload, first_wins))
+        else {
             return Err(if self.has(Defect::GarbageTokenCrashes) {
                 Refusal::Crashed
             } else {
@@ -251,10 +402,24 @@ impl App {
         if alg.eq_ignore_ascii_case("none") && self.has(Defect::AlgNoneAccepted) {
             return Ok(claims);
         }
+        // RFC 7515 §4.1.11: an extension the fake does not understand cannot be ignored.
+        if header_json.contains_key("crit") && !self.has(Defect::CritIgnored) {
+            return Err(Refusal::Invalid);
+        }
+        if self.has(Defect::HeaderParametersRefused)
+            && header_json.keys().any(|k| k != "alg" && k != "typ")
+        {
+            return Err(Refusal::Invalid);
+        }
         let signature = B64.decode(signature).map_err(|_| Refusal::Invalid)?;
+        let alg = if self.has(Defect::AlgCaseInsensitive) {
+            alg.to_ascii_uppercase()
+        } else {
+            alg.to_string()
+        };
         let allowed = alg == "HS256" || self.has(Defect::AnyHmacAccepted);
         let input = format!("{header}.{payload}");
-        let genuine = allowed && verifies(alg, &input, &signature);
+        let genuine = allowed && verifies(&self.key_for(&header_json), &alg, &input, &signature);
         if genuine || (self.has(Defect::AnyWellFormedSignature) && signature.len() == 32) {
             Ok(claims)
         } else {

@@ -2,6 +2,7 @@
 //! what it said: exit code, JSON report, console.
 
 use std::{
+    collections::BTreeSet,
     path::{Path, PathBuf},
     process::Command,
     sync::atomic::{AtomicUsize, Ordering},
@@ -224,7 +225,12 @@ pub async fn run_against(
     profile: Profile,
     tags: Option<&'static str>,
 ) -> Result<Run, String> {
-    let waits = tags.is_none_or(|t| t.contains("@waits"));
+    // Capabilities whose scenarios wait a few seconds for real (`@waits` inside them).
+    let waits = tags.is_none_or(|t| {
+        ["@waits", "@issued", "@blacklist", "@boundary"]
+            .iter()
+            .any(|w| t.contains(w))
+    });
     // Held until the run is over: dropping either stops the target.
     let (base_url, _fake, _mock) = start(broken, profile).await?;
     tokio::task::spawn_blocking(move || run_suite(&base_url, profile, tags, waits))
@@ -250,6 +256,42 @@ pub fn with_verdict(report: &Value, verdict: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// How the suite begins the failure of a check that holds for every response.
+const INVARIANT: &str = "the response breaks a rule that holds for every response: ";
+
+/// The contract rules by which `run` caught a defect: the rules of the `expected` scenarios
+/// that failed, and the rule of any check that holds for every response that they broke.
+pub fn rules_caught(run: &Run, expected: &[&str]) -> BTreeSet<String> {
+    let run_report = &run.report["runs"][0];
+    let scenarios = run_report["scenarios"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let verdicts = run_report["verdicts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut rules = BTreeSet::new();
+    for (s, _) in scenarios.iter().zip(&verdicts).filter(|(s, v)| {
+        *v == "failed" && expected.contains(&s["scenario"].as_str().unwrap_or_default())
+    }) {
+        let message = s["message"].as_str().unwrap_or_default();
+        // A scenario that stumbled on a rule of every response caught the defect by that rule
+        // too, besides its own.
+        if let Some((_, rest)) = message.split_once(INVARIANT) {
+            rules.extend(rest.split(':').next().map(str::to_string));
+        }
+        rules.extend(
+            s["rules"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r["id"].as_str().map(str::to_string)),
+        );
+    }
+    rules
+}
+
 /// Why `run` does not show `broken` caught by `expected`, if it does not.
 pub fn caught(run: &Run, expected: &[&str]) -> Result<(), String> {
     if run.code != 1 {
@@ -268,7 +310,13 @@ pub fn caught(run: &Run, expected: &[&str]) -> Result<(), String> {
         let mut lines = run.stdout.lines();
         let named = lines.by_ref().any(|l| l.contains(&marker));
         let rule = lines.next().unwrap_or_default();
-        if !named || !rule.trim_start().starts_with("rule: SPEC.md §") {
+        let cited = rule.trim_start().strip_prefix("rule: ").is_some_and(|r| {
+            r.split(' ').next().is_some_and(|id| {
+                conformance::contract::contract().rule(id).is_some()
+                    && r.contains(&conformance::contract::link(id))
+            })
+        });
+        if !named || !cited {
             return Err(format!(
                 "the console does not give the rule under {name:?} (next line: {rule:?})"
             ));
