@@ -160,7 +160,7 @@ async fn a_non_conforming_target_exits_1_with_details() {
         "{out}"
     );
     assert!(
-        out.contains("rule: SPEC.md §4 (verify), SPEC.md §5 (MUST)"),
+        out.contains("rule: VER-2 — ") && out.contains("(CONTRACT.md#ver-2) (MUST)"),
         "{out}"
     );
     assert!(out.contains("expected the body {}"), "{out}");
