@@ -115,6 +115,13 @@ pub fn sign(
     format!("{signing_input}.{}", b64(&sig))
 }
 
+/// The HS256 JWS of header and claims given as JSON text (which may repeat a name).
+pub fn sign_json_hs256(header: &[u8], claims: &[u8], key: &[u8]) -> String {
+    let signing_input = format!("{}.{}", b64(header), b64(claims));
+    let sig = mac(Hs::Hs256, key, signing_input.as_bytes());
+    format!("{signing_input}.{}", b64(&sig))
+}
+
 /// A fresh HS256 token with simplejwt's header, for tests and properties.
 pub fn sign_hs256(claims: &Map<String, Value>, key: &[u8]) -> String {
     sign(Hs::Hs256, &standard_header(Hs::Hs256), claims, key)
@@ -467,6 +474,9 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
         "dup-alg-none-last" => append_member(&mut header_json, "alg", &json!("none")),
         _ => {}
     }
+    if alg == Hs::Hs256 {
+        return Ok(sign_json_hs256(&header_json, &claims_json, key));
+    }
     let signing_input = format!("{}.{}", b64(&header_json), b64(&claims_json));
     let sig = mac(alg, key, signing_input.as_bytes());
     Ok(format!("{signing_input}.{}", b64(&sig)))
@@ -488,7 +498,7 @@ fn header_parameter(name: &str) -> Value {
 }
 
 /// Appends `"name": value` as the last member of a serialized JSON object.
-fn append_member(object: &mut Vec<u8>, name: &str, value: &Value) {
+pub fn append_member(object: &mut Vec<u8>, name: &str, value: &Value) {
     if object.last() == Some(&b'}') {
         object.pop();
         if object.len() > 1 {

@@ -1134,6 +1134,14 @@ const PROPERTY_CASES: &[(Broken, Profile, &str)] = &[
     (Fake(DeleteNotStored), Profile::Classic, "resources"),
     (Fake(PutUpserts), Profile::Classic, "resources"),
     (Fake(PatchRequiresBothFields), Profile::Classic, "resources"),
+    (Fake(FirstDuplicateWins), Profile::Classic, "tokens"),
+    (Fake(CritIgnored), Profile::V1, "tokens"),
+    (Fake(HeaderParametersRefused), Profile::Classic, "tokens"),
+    (Fake(EmbeddedJwkTrusted), Profile::V1, "tokens"),
+    (Fake(KidSelectsKey), Profile::Classic, "tokens"),
+    (Fake(ListStaleAfterUpdate), Profile::Classic, "resources"),
+    (Fake(ListRepeatsUpdated), Profile::Classic, "resources"),
+    (Fake(PatchNotTrimmed), Profile::Classic, "resources"),
 ];
 
 /// Defects the suite does not catch yet, and why. Each must still conform; when the suite

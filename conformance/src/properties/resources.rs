@@ -123,6 +123,42 @@ fn as_json(id: &Value, f: &(String, String)) -> Value {
     json!({"id": id, "field1": f.0, "field2": f.1})
 }
 
+/// The collection lists every live resource exactly once, as last acknowledged, and no deleted
+/// one (RES-4, RES-11); `Err` says what differs, with the exchange that showed it.
+async fn list_agrees(
+    s: &Session,
+    collection: &str,
+    auth: &str,
+    known: &[Known],
+) -> Result<(), String> {
+    let ex = s
+        .send("GET", collection, Some(auth), "", Vec::new())
+        .await?;
+    let r = answered(&ex)?;
+    let Some(Value::Array(items)) = r.json().filter(|_| r.status == 200) else {
+        return Err(format!(
+            "reading the list: expected 200 with a JSON array\n{}",
+            s.render(&ex)
+        ));
+    };
+    for k in known {
+        let mut listed = items.iter().filter(|i| i.get("id") == Some(&k.id));
+        let (first, again) = (listed.next(), listed.next().is_some());
+        let what = match (&k.fields, first) {
+            (_, Some(_)) if again => format!("the list has id {} more than once", k.id),
+            (Some(f), Some(item)) if *item == as_json(&k.id, f) => continue,
+            (Some(f), _) => format!(
+                "the list lacks or misstates {} (acknowledged earlier)",
+                as_json(&k.id, f)
+            ),
+            (None, Some(_)) => format!("the list still has deleted id {}", k.id),
+            (None, None) => continue,
+        };
+        return Err(format!("RES-11: {what}\n{}", s.render(&ex)));
+    }
+    Ok(())
+}
+
 /// Runs one sequence; `Err` names the first disagreement with the model.
 async fn run_sequence(s: &Session, ops: &[Op]) -> Result<(), String> {
     let collection =
@@ -145,26 +181,15 @@ async fn run_sequence(s: &Session, ops: &[Op]) -> Result<(), String> {
                             }
                             let url = format!("{collection}{}/", id.as_str().map(str::to_string).unwrap_or_else(|| id.to_string()));
                             known.push(Known { url, id, fields: Some((x, y)) });
+                            // Every read after a write shows it, the list included (RES-11).
+                            list_agrees(s, &collection, &auth, &known).await.map_err(|e| format!("step {} ({op:?}): {e}", step + 1))?;
                         }
                         _ if r.status == 400 => {}
                         _ => return Err(at(format!("an invalid create must be a 400, got {}", r.status), &ex)),
                     }
                 }
                 Op::List => {
-                    let ex = s.send("GET", &collection, Some(&auth), "", Vec::new()).await?;
-                    let r = answered(&ex)?;
-                    let Some(Value::Array(items)) = r.json().filter(|_| r.status == 200) else {
-                        return Err(at("expected 200 with a JSON array".into(), &ex));
-                    };
-                    for k in &known {
-                        let listed = items.iter().find(|i| i.get("id") == Some(&k.id));
-                        match (&k.fields, listed) {
-                            (Some(f), Some(item)) if *item == as_json(&k.id, f) => {}
-                            (Some(f), _) => return Err(at(format!("the list lacks or misstates {} (acknowledged earlier)", as_json(&k.id, f)), &ex)),
-                            (None, Some(_)) => return Err(at(format!("the list still has deleted id {}", k.id), &ex)),
-                            (None, None) => {}
-                        }
-                    }
+                    list_agrees(s, &collection, &auth, &known).await.map_err(|e| format!("step {} ({op:?}): {e}", step + 1))?;
                 }
                 Op::Get(i) | Op::Put(i, ..) | Op::Patch(i, ..) | Op::Delete(i) => {
                     if known.is_empty() {
@@ -206,13 +231,18 @@ async fn run_sequence(s: &Session, ops: &[Op]) -> Result<(), String> {
                                 return Err(at(format!("expected 204 with an empty body, got {}", r.status), &ex));
                             }
                             known[n].fields = None;
+                            list_agrees(s, &collection, &auth, &known).await.map_err(|e| format!("step {} ({op:?}): {e}", step + 1))?;
                         }
                         (_, Ok(f)) => {
                             let expected = as_json(&k.id, &f);
                             if r.status != 200 || r.json().as_ref() != Some(&expected) {
                                 return Err(at(format!("expected 200 with {expected}"), &ex));
                             }
+                            let wrote = !matches!(op, Op::Get(_));
                             known[n].fields = Some(f);
+                            if wrote {
+                                list_agrees(s, &collection, &auth, &known).await.map_err(|e| format!("step {} ({op:?}): {e}", step + 1))?;
+                            }
                         }
                         (_, Err(())) => {
                             if r.status != 400 {

@@ -1,5 +1,8 @@
 //! Property 1: a freshly issued token, mutated in any way that changes what it says, is never
-//! accepted, and never provokes a 5xx.
+//! accepted, and never provokes a 5xx. With the server's key, half the cases re-sign the token
+//! with header parameters that could name or carry a key (accepted exactly as without them,
+//! TOK-13), a `crit` extension (refused, TOK-14) or a claim written twice, the unacceptable
+//! value last (refused, TOK-15).
 
 use std::sync::Arc;
 
@@ -14,7 +17,99 @@ use serde_json::{Map, Value, json};
 use super::{Options, PropertyResult, Session, answered, check_property};
 use crate::jwt;
 
-const CLAIM: &str = "a mutated token is never accepted and never gets a 5xx";
+const CLAIM: &str = "a mutated token is never accepted and never gets a 5xx; one re-signed with \
+     header parameters is accepted exactly when it carries no crit and no repeated claim";
+
+/// A case of the property: the token mutated under its old signature, or re-signed.
+#[derive(Clone, Debug)]
+pub enum Case {
+    /// Mutations applied in sequence, the signature kept.
+    Mutated(Vec<Mutation>),
+    /// Re-signed with the server's key after these changes.
+    Resigned(Resign),
+}
+
+/// Changes to a genuine token that is then re-signed with the server's key.
+#[derive(Clone, Debug)]
+pub struct Resign {
+    /// Header parameters added (they never choose a key: TOK-13).
+    pub params: Vec<(&'static str, Value)>,
+    /// A `crit` extension, which must get the token refused (TOK-14).
+    pub crit: bool,
+    /// A claim written a second time, the value that must not win last (TOK-15).
+    pub repeated: Option<Repeated>,
+}
+
+/// A claim written twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repeated {
+    /// `token_type`: `"access"`, then `"refresh"`.
+    TypeRefreshLast,
+    /// `exp`: the genuine one, then one an hour ago.
+    ExpPastLast,
+}
+
+impl Resign {
+    /// Whether the server must accept the re-signed token.
+    fn acceptable(&self) -> bool {
+        !self.crit && self.repeated.is_none()
+    }
+
+    /// The token, re-signed with `key`; times relative to the token's own `iat`.
+    pub fn apply(&self, token: &str, key: &[u8]) -> Option<String> {
+        let d = jwt::decode(token).ok()?;
+        let mut header = d.header.clone();
+        for (k, v) in &self.params {
+            header.insert((*k).into(), v.clone());
+        }
+        if self.crit {
+            header.insert(
+                "crit".into(),
+                json!(["urn:jwt-conformance:must-understand"]),
+            );
+            header.insert("urn:jwt-conformance:must-understand".into(), json!(true));
+        }
+        let header = serde_json::to_vec(&header).ok()?;
+        let mut claims = serde_json::to_vec(&d.claims).ok()?;
+        match self.repeated {
+            Some(Repeated::TypeRefreshLast) => {
+                jwt::append_member(&mut claims, "token_type", &json!("refresh"));
+            }
+            Some(Repeated::ExpPastLast) => {
+                let iat = d.claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
+                jwt::append_member(&mut claims, "exp", &json!(iat - 3600));
+            }
+            None => {}
+        }
+        Some(jwt::sign_json_hs256(&header, &claims, key))
+    }
+}
+
+fn resign() -> impl Strategy<Value = Resign> {
+    let param = prop_oneof![
+        Just(("kid", json!("jwt-conformance-key-1"))),
+        Just(("kid", json!("../../../../dev/null"))),
+        Just(("jku", json!("http://127.0.0.1:9/jwks.json"))),
+        Just(("x5u", json!("http://127.0.0.1:9/cert.pem"))),
+        Just((
+            "jwk",
+            json!({"kty": "oct", "k": jwt::b64(jwt::ATTACKER_KEY)})
+        )),
+        Just(("x5c", json!(["bm90IGEgY2VydGlmaWNhdGU="]))),
+    ];
+    let repeated = prop_oneof![
+        6 => Just(None),
+        1 => Just(Some(Repeated::TypeRefreshLast)),
+        1 => Just(Some(Repeated::ExpPastLast)),
+    ];
+    (vec(param, 1..=3), proptest::bool::weighted(0.15), repeated).prop_map(
+        |(params, crit, repeated)| Resign {
+            params,
+            crit,
+            repeated,
+        },
+    )
+}
 
 /// One change to a token. Applied in sequence; each is small enough to shrink towards.
 #[derive(Clone)]
@@ -261,38 +356,82 @@ pub fn equivalent(a: &str, b: &str) -> bool {
 
 /// Runs the property.
 pub async fn check(session: Arc<Session>, opts: &Options, seed: u64) -> PropertyResult {
+    let key = session.t.signing_key.clone();
+    let with_key = key.is_some();
     check_property(
         "tokens",
         CLAIM,
         opts,
         seed,
-        || vec(mutation(), 1..=3),
-        move |rt, mutations| {
-            rt.block_on(async {
-                let original = session.access().await?;
-                let mutated = mutations.iter().fold(original.clone(), |t, m| m.apply(&t));
-                let same = equivalent(&original, &mutated);
-                let ex = session.token_probe(&mutated).await?;
-                let resp = answered(&ex).map_err(|e| format!("{e}\n{}", session.render(&ex)))?;
-                if resp.status >= 500 {
-                    return Err(format!(
-                        "HTTP-14: a mutated token got a {}\n{}",
-                        resp.status,
-                        session.render(&ex)
-                    ));
-                }
-                if (200..300).contains(&resp.status) && !same {
-                    return Err(format!(
-                        "TOK-5: a mutated token was accepted ({})\n{}",
-                        resp.status,
-                        session.render(&ex)
-                    ));
-                }
-                Ok(())
-            })
+        move || {
+            let mutated = vec(mutation(), 1..=3).prop_map(Case::Mutated);
+            let resigned = resign().prop_map(Case::Resigned);
+            let resigned_weight = if with_key { 1 } else { 0 };
+            prop_oneof![1 => mutated, resigned_weight => resigned]
         },
+        move |rt, case| rt.block_on(judge(&session, key.as_deref(), case)),
     )
     .await
+}
+
+/// Sends the token of one case and judges the answer.
+async fn judge(session: &Session, key: Option<&[u8]>, case: &Case) -> Result<(), String> {
+    let original = session.access().await?;
+    let (token, acceptable, what) = match (case, key) {
+        (Case::Mutated(mutations), _) => {
+            let mutated = mutations.iter().fold(original.clone(), |t, m| m.apply(&t));
+            let same = equivalent(&original, &mutated);
+            (mutated, same, "TOK-5: a mutated token")
+        }
+        // Verify takes any token type, so a repeated type proves nothing there.
+        (Case::Resigned(r), _)
+            if r.repeated == Some(Repeated::TypeRefreshLast)
+                && session.t.profile.endpoints.protected.is_none() =>
+        {
+            return Ok(());
+        }
+        (Case::Resigned(r), Some(key)) => {
+            let token = r
+                .apply(&original, key)
+                .ok_or("suite error: the target's access token does not decode")?;
+            let what = match (r.crit, r.repeated) {
+                (true, _) => {
+                    "TOK-14: a token with a crit extension, re-signed with the server's key,"
+                }
+                (_, Some(_)) => {
+                    "TOK-15: a token whose repeated claim has an unacceptable last value, re-signed with the server's key,"
+                }
+                _ => {
+                    "TOK-13: a token with key-naming header parameters, re-signed with the server's key,"
+                }
+            };
+            (token, r.acceptable(), what)
+        }
+        (Case::Resigned(_), None) => return Ok(()),
+    };
+    let ex = session.token_probe(&token).await?;
+    let resp = answered(&ex).map_err(|e| format!("{e}\n{}", session.render(&ex)))?;
+    if resp.status >= 500 {
+        return Err(format!(
+            "HTTP-14: a changed token got a {}\n{}",
+            resp.status,
+            session.render(&ex)
+        ));
+    }
+    let accepted = (200..300).contains(&resp.status);
+    match (accepted, acceptable, case) {
+        (true, false, _) => Err(format!(
+            "{what} was accepted ({})\n{}",
+            resp.status,
+            session.render(&ex)
+        )),
+        (false, true, Case::Resigned(_)) => Err(format!(
+            "{what} was refused ({}): header parameters never change verification\n{}",
+            resp.status,
+            session.render(&ex)
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]
