@@ -29,6 +29,10 @@ pub struct Config {
     /// Only has an effect together with `rotate_refresh_tokens`.
     pub blacklist_after_rotation: bool,
     pub max_body_bytes: u64,
+    /// Password checks (argon2, about 19 MiB each) running at once.
+    pub max_concurrent_logins: usize,
+    /// Logins waiting for a check slot; past them a login gets 503 at once.
+    pub login_queue: usize,
 }
 
 /// One account as configured: `USERNAME:EMAIL:PASSWORD[:inactive]`.
@@ -58,6 +62,8 @@ pub enum ConfigError {
     RefreshNotLonger { access: Duration, refresh: Duration },
     #[error("--max-body-bytes must be at least 1")]
     ZeroBodyLimit,
+    #[error("--max-concurrent-logins must be at least 1")]
+    ZeroLoginLimit,
     #[error(
         "--user number {position}: expected USERNAME:EMAIL:PASSWORD[:inactive] with all three non-empty"
     )]
@@ -125,6 +131,20 @@ struct Cli {
     /// Largest accepted request body, in bytes (413 above it).
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     max_body_bytes: u64,
+
+    /// Password checks run at once (each holds about 19 MiB of argon2 memory). Default: the
+    /// number of CPU cores.
+    #[arg(long, env = "MAX_CONCURRENT_LOGINS", default_value_t = default_login_limit())]
+    max_concurrent_logins: usize,
+
+    /// Logins allowed to wait for a free check; beyond them a login gets 503 with Retry-After.
+    #[arg(long, env = "LOGIN_QUEUE", default_value_t = 32)]
+    login_queue: usize,
+}
+
+/// One password check per core: argon2 is CPU-bound, more at once only costs memory.
+pub fn default_login_limit() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
 }
 
 impl Config {
@@ -162,6 +182,8 @@ impl Config {
             rotate_refresh_tokens: cli.rotate_refresh_tokens,
             blacklist_after_rotation: cli.blacklist_after_rotation,
             max_body_bytes: cli.max_body_bytes,
+            max_concurrent_logins: cli.max_concurrent_logins,
+            login_queue: cli.login_queue,
         };
         config.validate()?;
         Ok(config)
@@ -189,6 +211,8 @@ impl Config {
             rotate_refresh_tokens: false,
             blacklist_after_rotation: false,
             max_body_bytes: 1_048_576,
+            max_concurrent_logins: default_login_limit(),
+            login_queue: 32,
         }
     }
 
@@ -213,6 +237,9 @@ impl Config {
         }
         if self.max_body_bytes == 0 {
             return Err(ConfigError::ZeroBodyLimit);
+        }
+        if self.max_concurrent_logins == 0 {
+            return Err(ConfigError::ZeroLoginLimit);
         }
         for (index, user) in self.users.iter().enumerate() {
             if user.username.is_empty() || user.email.is_empty() || user.password.is_empty() {
@@ -303,6 +330,8 @@ impl fmt::Debug for Config {
             .field("rotate_refresh_tokens", &self.rotate_refresh_tokens)
             .field("blacklist_after_rotation", &self.blacklist_after_rotation)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_concurrent_logins", &self.max_concurrent_logins)
+            .field("login_queue", &self.login_queue)
             .finish()
     }
 }
@@ -349,6 +378,8 @@ mod tests {
         assert_eq!(config.refresh_lifetime, Duration::from_secs(86_400));
         assert_eq!(config.leeway, Duration::ZERO);
         assert_eq!(config.max_body_bytes, 1_048_576);
+        assert_eq!(config.max_concurrent_logins, default_login_limit());
+        assert_eq!(config.login_queue, 32);
         assert!(!config.rotate_refresh_tokens);
         assert!(!config.blacklist_after_rotation);
         assert!(config.uses_demo_user());
@@ -382,6 +413,10 @@ mod tests {
             "--blacklist-after-rotation",
             "--max-body-bytes",
             "10",
+            "--max-concurrent-logins",
+            "3",
+            "--login-queue",
+            "0",
             "--user",
             "alice:alice@example.com:pw",
         ]);
@@ -393,6 +428,8 @@ mod tests {
         assert!(config.rotate_refresh_tokens);
         assert!(config.blacklist_after_rotation);
         assert_eq!(config.max_body_bytes, 10);
+        assert_eq!(config.max_concurrent_logins, 3);
+        assert_eq!(config.login_queue, 0);
         assert!(!config.uses_demo_user());
     }
 
@@ -451,8 +488,9 @@ mod tests {
 
     #[test]
     fn inconsistent_values_exit_2() {
-        let cases: [&[&str]; 6] = [
+        let cases: [&[&str]; 7] = [
             &["--signing-key", ""],
+            &["--max-concurrent-logins", "0"],
             &["--access-lifetime", "5m", "--refresh-lifetime", "5m"],
             &["--access-lifetime", "0s"],
             &["--max-body-bytes", "0"],

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use serde::Serialize;
 use warp::Rejection;
 use warp::http::StatusCode;
-use warp::http::header::{HeaderValue, WWW_AUTHENTICATE};
+use warp::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use warp::reply::Response;
 
 use crate::fields::FieldErrors;
@@ -56,6 +56,9 @@ pub enum ApiError {
     /// 401 from the Bearer authentication of a protected route, with simplejwt's `messages`.
     #[error("Given token not valid for any token type")]
     InvalidAccessToken(TokenError),
+    /// 503 with `Retry-After`: every password check slot and queue place is taken.
+    #[error("Too many logins in progress, try again shortly.")]
+    LoginsBusy,
     /// A failure of the server itself (a store that cannot store). Not reachable from any
     /// input with the in-memory store.
     #[error("A server error occurred.")]
@@ -108,6 +111,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } | ApiError::InvalidAccessToken(_) => {
                 StatusCode::UNAUTHORIZED
             }
+            ApiError::LoginsBusy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -148,6 +152,11 @@ impl ApiError {
                 },
             ),
         };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 WWW_AUTHENTICATE,

@@ -7,7 +7,7 @@ use rand::RngCore;
 use crate::config::{Config, ConfigError};
 use crate::store::{InMemoryStore, ResourceStore};
 use crate::tokens::{TokenSettings, Tokens};
-use crate::users::{HashError, UserStore};
+use crate::users::{HashError, LoginGate, UserStore};
 
 /// Cheap to clone; every route gets a copy.
 #[derive(Debug, Clone)]
@@ -48,7 +48,12 @@ impl AppState {
     ) -> Result<AppState, StateError> {
         config.validate()?;
         let specs = config.users.clone();
-        let users = tokio::task::spawn_blocking(move || UserStore::build(&specs)).await??;
+        let users = tokio::task::spawn_blocking(move || UserStore::build(&specs))
+            .await??
+            .with_gate(LoginGate::new(
+                config.max_concurrent_logins,
+                config.login_queue,
+            ));
         let key = match &config.signing_key {
             Some(key) => key.as_bytes().to_vec(),
             None => {
