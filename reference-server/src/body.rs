@@ -1,6 +1,8 @@
 //! Request bodies: reading them under the size limit, and decoding JSON, form and multipart
 //! data the way DRF's parsers do.
 
+use std::time::Duration;
+
 use bytes::{Buf, Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
 use serde_json::{Map, Value};
@@ -23,13 +25,29 @@ pub enum RawBody {
     },
     /// The stream broke (truncated chunked encoding and the like).
     Broken,
+    /// The body did not arrive within the body read timeout.
+    TimedOut,
 }
 
 /// Field name → value, as a DRF serializer sees `request.data`.
 pub type FormData = Map<String, Value>;
 
-/// Reads the whole body, keeping at most `limit` bytes.
-pub async fn read<S, B, E>(headers: &HeaderMap, stream: S, limit: u64) -> RawBody
+/// Reads the whole body within `within`, keeping at most `limit` bytes.
+pub async fn read<S, B, E>(headers: &HeaderMap, stream: S, limit: u64, within: Duration) -> RawBody
+where
+    S: Stream<Item = Result<B, E>>,
+    B: Buf,
+    E: std::fmt::Display,
+{
+    tokio::time::timeout(within, read_all(headers, stream, limit))
+        .await
+        .unwrap_or_else(|_| {
+            tracing::debug!("request body not received within {within:?}");
+            RawBody::TimedOut
+        })
+}
+
+async fn read_all<S, B, E>(headers: &HeaderMap, stream: S, limit: u64) -> RawBody
 where
     S: Stream<Item = Result<B, E>>,
     B: Buf,
@@ -89,6 +107,7 @@ pub async fn decode(headers: &HeaderMap, body: &RawBody) -> Result<FormData, Api
         RawBody::Complete(bytes) => bytes,
         RawBody::TooLarge { limit } => return Err(ApiError::PayloadTooLarge { limit: *limit }),
         RawBody::Broken => return Err(ApiError::MalformedBody),
+        RawBody::TimedOut => return Err(ApiError::BodyTimeout),
     };
     let Some(content_type) = headers.get(CONTENT_TYPE) else {
         return Ok(FormData::new());
@@ -193,20 +212,29 @@ mod tests {
         )
     }
 
+    const LONG: Duration = Duration::from_secs(10);
+
+    #[tokio::test]
+    async fn a_body_that_does_not_arrive_in_time_is_given_up() {
+        let never = futures_util::stream::pending::<Result<Bytes, std::io::Error>>();
+        let body = read(&HeaderMap::new(), never, 5, Duration::from_millis(10)).await;
+        assert!(matches!(body, RawBody::TimedOut));
+    }
+
     #[tokio::test]
     async fn reading_stops_keeping_bytes_past_the_limit() {
-        let body = read(&HeaderMap::new(), chunks(&["abc", "de"]), 5).await;
+        let body = read(&HeaderMap::new(), chunks(&["abc", "de"]), 5, LONG).await;
         assert!(matches!(body, RawBody::Complete(ref bytes) if bytes.as_ref() == b"abcde"));
-        let body = read(&HeaderMap::new(), chunks(&["abc", "def"]), 5).await;
+        let body = read(&HeaderMap::new(), chunks(&["abc", "def"]), 5, LONG).await;
         assert!(matches!(body, RawBody::TooLarge { limit: 5 }));
         let mut declared = HeaderMap::new();
         declared.insert(CONTENT_LENGTH, HeaderValue::from_static("999999999"));
-        let body = read(&declared, chunks(&[]), 5).await;
+        let body = read(&declared, chunks(&[]), 5, LONG).await;
         assert!(matches!(body, RawBody::TooLarge { limit: 5 }));
         let broken =
             futures_util::stream::iter(vec![Err::<Bytes, _>(std::io::Error::other("cut"))]);
         assert!(matches!(
-            read(&HeaderMap::new(), broken, 5).await,
+            read(&HeaderMap::new(), broken, 5, LONG).await,
             RawBody::Broken
         ));
     }

@@ -38,6 +38,15 @@ pub enum ApiError {
     /// 400 for a body whose transfer broke off.
     #[error("Malformed request body.")]
     MalformedBody,
+    /// 400 for a request target that is not a path (`CONNECT host:port`, `OPTIONS *`).
+    #[error("The request target must be a path on this server.")]
+    BadRequestTarget,
+    /// 400 for an HTTP/1.1 request without exactly one `Host` header.
+    #[error("An HTTP/1.1 request must have exactly one Host header.")]
+    MissingHost,
+    /// 408 for a request body that did not arrive within the body read timeout.
+    #[error("The request body did not arrive in time.")]
+    BodyTimeout,
     /// 400 for a request warp itself refused (no route of ours does that).
     #[error("Bad request.")]
     BadRequest,
@@ -106,11 +115,14 @@ impl ApiError {
             ApiError::ParseError(_)
             | ApiError::MalformedBody
             | ApiError::BadRequest
+            | ApiError::BadRequestTarget
+            | ApiError::MissingHost
             | ApiError::NotADictionary(_)
             | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized { .. } | ApiError::InvalidAccessToken(_) => {
                 StatusCode::UNAUTHORIZED
             }
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::LoginsBusy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

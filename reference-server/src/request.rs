@@ -55,7 +55,13 @@ where
         .and(warp::body::stream())
         .then(
             |state: AppState, method: Method, headers: HeaderMap, stream| async move {
-                let body = body::read(&headers, stream, state.max_body_bytes()).await;
+                let body = body::read(
+                    &headers,
+                    stream,
+                    state.max_body_bytes(),
+                    state.body_read_timeout(),
+                )
+                .await;
                 Incoming {
                     state,
                     method,

@@ -1,6 +1,7 @@
 //! The shared state of a running server: one signing key, one user store, one resource store.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use rand::RngCore;
 
@@ -21,6 +22,7 @@ struct Inner {
     users: UserStore,
     resources: Box<dyn ResourceStore>,
     max_body_bytes: u64,
+    body_read_timeout: Duration,
 }
 
 /// Why the state could not be built.
@@ -78,6 +80,7 @@ impl AppState {
                 users,
                 resources,
                 max_body_bytes: config.max_body_bytes,
+                body_read_timeout: config.body_read_timeout,
             }),
         })
     }
@@ -96,5 +99,9 @@ impl AppState {
 
     pub fn max_body_bytes(&self) -> u64 {
         self.inner.max_body_bytes
+    }
+
+    pub fn body_read_timeout(&self) -> Duration {
+        self.inner.body_read_timeout
     }
 }
