@@ -11,7 +11,7 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use futures_util::FutureExt as _;
@@ -155,10 +155,13 @@ async fn serve_connection<S>(
         conn: Arc::clone(&state),
     };
     let mut builder = auto::Builder::new(TokioExecutor::new());
+    // Half-close: a client may shut its writing side once the request is sent and still
+    // expect the answer.
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(None);
+        .header_read_timeout(None)
+        .half_close(true);
     if !limits.http2 {
         builder = builder.http1_only();
     }
@@ -238,6 +241,9 @@ struct ConnState {
     in_service: AtomicUsize,
     phase: Mutex<Phase>,
     cut: Mutex<Option<&'static str>>,
+    /// The read that went pending without a deadline while a request was in service: woken
+    /// when the request is done, so that the idle deadline is armed.
+    parked_read: Mutex<Option<Waker>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -254,6 +260,7 @@ impl ConnState {
             in_service: AtomicUsize::new(0),
             phase: Mutex::new(Phase::Idle(Instant::now())),
             cut: Mutex::new(None),
+            parked_read: Mutex::new(None),
         }
     }
 
@@ -309,7 +316,16 @@ impl InService {
 impl Drop for InService {
     fn drop(&mut self) {
         self.0.set_phase(Phase::Idle(Instant::now()));
-        self.0.in_service.fetch_sub(1, Ordering::AcqRel);
+        if self.0.in_service.fetch_sub(1, Ordering::AcqRel) == 1
+            && let Some(read) = self
+                .0
+                .parked_read
+                .lock()
+                .ok()
+                .and_then(|mut read| read.take())
+        {
+            read.wake();
+        }
     }
 }
 
@@ -388,6 +404,13 @@ impl AsyncRead for TimedIo {
             Poll::Pending => {
                 let Some((deadline, reason)) = this.conn.read_deadline(&this.timeouts) else {
                     this.read_timer = None;
+                    if let Ok(mut parked) = this.conn.parked_read.lock() {
+                        *parked = Some(cx.waker().clone());
+                    }
+                    // The request may have ended in between: then no one would wake this read.
+                    if this.conn.in_service.load(Ordering::Acquire) == 0 {
+                        cx.waker().wake_by_ref();
+                    }
                     return Poll::Pending;
                 };
                 let timer = match &mut this.read_timer {
