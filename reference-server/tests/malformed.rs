@@ -506,3 +506,29 @@ async fn pipelined_and_odd_but_valid_requests_are_all_answered() {
         .await;
     assert_eq!(response.status, 401);
 }
+
+#[tokio::test]
+async fn cleartext_http2_is_served_only_when_asked_for() {
+    let preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+    let off = TestServer::start().await;
+    let mut conn = Conn::open(&off).await;
+    assert_eq!(conn.exchange(preface).await.status, 400);
+
+    let mut config = Config::for_tests();
+    config.http2 = true;
+    let on = TestServer::with(config).await;
+    let mut conn = Conn::open(&on).await;
+    conn.write(preface).await;
+    while conn.buffer.len() < 9 {
+        assert!(
+            conn.fill().await > 0,
+            "the HTTP/2 server closed the connection"
+        );
+    }
+    // The server's first frame is its SETTINGS (type 4, stream 0).
+    assert_eq!(conn.buffer[3], 4, "{:?}", &conn.buffer[..9]);
+    assert_eq!(&conn.buffer[5..9], &[0, 0, 0, 0]);
+    // HTTP/1.1 still works on the same server.
+    let mut conn = Conn::open(&on).await;
+    assert_eq!(conn.exchange(GET_TOKEN).await.status, 405);
+}
