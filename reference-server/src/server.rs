@@ -119,20 +119,19 @@ where
     }
 }
 
-type RouteService<S> = TowerToHyperService<S>;
-
+/// One connection, from its first byte to its close (or the shutdown deadline, when the
+/// task is aborted).
 async fn serve_connection<S>(
     stream: TcpStream,
     peer: SocketAddr,
-    service: RouteService<S>,
+    service: S,
     limits: &Limits,
     mut stopping: watch::Receiver<bool>,
 ) where
-    RouteService<S>: hyper::service::Service<Request<Incoming>, Response = Response, Error = Infallible>
-        + Clone
+    S: hyper::service::Service<Request<Incoming>, Response = Response, Error = Infallible>
         + Send
         + 'static,
-    <RouteService<S> as hyper::service::Service<Request<Incoming>>>::Future: Send + 'static,
+    S::Future: Send + 'static,
 {
     let _ = stream.set_nodelay(true);
     let state = Arc::new(ConnState::new());
