@@ -487,9 +487,10 @@ where
     fn call(&self, request: Request<B>) -> Answer {
         let in_service = InService::enter(&self.conn);
         if let Some(refused) = refuse(&request) {
+            // The path only: a query string may carry a token.
             tracing::info!(
                 method = %request.method(),
-                target = %request.uri(),
+                path = request.uri().path(),
                 status = refused.status().as_u16(),
                 "request"
             );
