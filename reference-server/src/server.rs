@@ -402,7 +402,6 @@ impl AsyncRead for TimedIo {
             Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
             Poll::Pending => {
                 let Some((deadline, reason)) = this.conn.read_deadline(&this.timeouts) else {
-                    this.read_timer = None;
                     if let Ok(mut parked) = this.conn.parked_read.lock() {
                         *parked = Some(cx.waker().clone());
                     }
@@ -412,14 +411,13 @@ impl AsyncRead for TimedIo {
                     }
                     return Poll::Pending;
                 };
-                let timer = match &mut this.read_timer {
-                    Some((armed, timer)) if *armed == deadline => timer,
-                    slot => {
-                        let (_, timer) =
-                            slot.insert((deadline, Box::pin(tokio::time::sleep_until(deadline))));
-                        timer
-                    }
-                };
+                let (armed, timer) = this.read_timer.get_or_insert_with(|| {
+                    (deadline, Box::pin(tokio::time::sleep_until(deadline)))
+                });
+                if *armed != deadline {
+                    *armed = deadline;
+                    timer.as_mut().reset(deadline);
+                }
                 if timer.as_mut().poll(cx).is_ready() {
                     this.conn.mark_cut(reason);
                     return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, reason)));
