@@ -1,5 +1,7 @@
 //! Bearer authentication of protected routes, as simplejwt's `JWTAuthentication` does it.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 use warp::http::HeaderMap;
 use warp::http::header::AUTHORIZATION;
@@ -20,7 +22,7 @@ pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<User, ApiEr
     let token = bearer_token(headers)?;
     let claims = state
         .tokens()
-        .verify(token, Expect::Access)
+        .verify(&token, Expect::Access)
         .map_err(ApiError::InvalidAccessToken)?;
     let user_id = claims.user_id.ok_or(ApiError::Unauthorized {
         detail: "Token contained no recognizable user identification",
@@ -43,10 +45,18 @@ pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<User, ApiEr
 
 /// The token of `Bearer <token>`: the scheme is case-sensitive and the header is split on
 /// whitespace as Python's `bytes.split()` does. Any other scheme counts as no credentials.
-fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
-    let header = headers.get(AUTHORIZATION).ok_or(NOT_PROVIDED)?;
+/// Several `Authorization` fields are joined with ", " first, as Django's WSGI environ does,
+/// so two of them never authenticate (CONTRACT.md AUTH-9).
+fn bearer_token(headers: &HeaderMap) -> Result<String, ApiError> {
+    let mut fields = headers.get_all(AUTHORIZATION).iter();
+    let first = fields.next().ok_or(NOT_PROVIDED)?;
+    let mut header = Cow::Borrowed(first.as_bytes());
+    for field in fields {
+        let joined = header.to_mut();
+        joined.extend_from_slice(b", ");
+        joined.extend_from_slice(field.as_bytes());
+    }
     let parts: Vec<&[u8]> = header
-        .as_bytes()
         .split(|byte| matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'))
         .filter(|part| !part.is_empty())
         .collect();
@@ -54,6 +64,7 @@ fn bearer_token(headers: &HeaderMap) -> Result<&str, ApiError> {
         [] => Err(NOT_PROVIDED),
         [scheme, ..] if *scheme != b"Bearer" => Err(NOT_PROVIDED),
         [_, token] => std::str::from_utf8(token)
+            .map(str::to_owned)
             .map_err(|_| ApiError::InvalidAccessToken(crate::tokens::TokenError::Invalid)),
         _ => Err(ApiError::Unauthorized {
             detail: "Authorization header must contain two space-delimited values",
@@ -81,9 +92,25 @@ mod tests {
         if let Ok(value) = HeaderValue::from_bytes(value) {
             headers.insert(AUTHORIZATION, value);
         }
-        bearer_token(&headers)
-            .map(str::to_owned)
-            .map_err(|err| err.to_string())
+        bearer_token(&headers).map_err(|err| err.to_string())
+    }
+
+    #[test]
+    fn two_authorization_fields_never_authenticate() {
+        let mut headers = HeaderMap::new();
+        headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        assert_eq!(
+            bearer_token(&headers).map_err(|err| err.to_string()),
+            Err("Authorization header must contain two space-delimited values".to_owned())
+        );
+        let mut headers = HeaderMap::new();
+        headers.append(AUTHORIZATION, HeaderValue::from_static("Token x"));
+        headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        assert_eq!(
+            bearer_token(&headers).map_err(|err| err.to_string()),
+            Err("Authentication credentials were not provided.".to_owned())
+        );
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! Request bodies: reading them under the size limit, and decoding JSON, form and multipart
 //! data the way DRF's parsers do.
 
+use std::time::Duration;
+
 use bytes::{Buf, Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
+use std::collections::HashMap;
+
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use warp::http::HeaderMap;
-use warp::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use warp::http::header::{CONTENT_LENGTH, CONTENT_TYPE, EXPECT};
 
 use crate::error::ApiError;
 
@@ -23,28 +28,61 @@ pub enum RawBody {
     },
     /// The stream broke (truncated chunked encoding and the like).
     Broken,
+    /// The body did not arrive within the body read timeout.
+    TimedOut,
 }
 
 /// Field name → value, as a DRF serializer sees `request.data`.
 pub type FormData = Map<String, Value>;
 
-/// Reads the whole body, keeping at most `limit` bytes.
-pub async fn read<S, B, E>(headers: &HeaderMap, stream: S, limit: u64) -> RawBody
+/// The body length a request declares in `Content-Length`, if it is a number.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok())
+}
+
+/// Whether the client waits for `100 Continue` before sending its body.
+pub fn expects_continue(headers: &HeaderMap) -> bool {
+    headers
+        .get(EXPECT)
+        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+}
+
+/// Reads the whole body within `within`, keeping at most `limit` bytes. A body declared over
+/// the limit by a client that waits for `100 Continue` is not read at all: not polling it is
+/// what keeps the server from sending the 100 (CONTRACT.md HTTP-11).
+pub async fn read<S, B, E>(headers: &HeaderMap, stream: S, limit: u64, within: Duration) -> RawBody
 where
     S: Stream<Item = Result<B, E>>,
     B: Buf,
     E: std::fmt::Display,
 {
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().parse::<u64>().ok());
+    tokio::time::timeout(within, read_all(headers, stream, limit))
+        .await
+        .unwrap_or_else(|_| {
+            tracing::debug!("request body not received within {within:?}");
+            RawBody::TimedOut
+        })
+}
+
+async fn read_all<S, B, E>(headers: &HeaderMap, stream: S, limit: u64) -> RawBody
+where
+    S: Stream<Item = Result<B, E>>,
+    B: Buf,
+    E: std::fmt::Display,
+{
+    let declared = declared_length(headers);
     let give_up_after = limit.saturating_add(DRAIN_ALLOWANCE);
-    if declared.is_some_and(|length| length > give_up_after) {
+    let over_limit = declared.is_some_and(|length| length > limit);
+    if over_limit && expects_continue(headers)
+        || declared.is_some_and(|length| length > give_up_after)
+    {
         // Not worth draining: answering unread closes the connection after the reply.
         return RawBody::TooLarge { limit };
     }
-    let mut over_limit = declared.is_some_and(|length| length > limit);
+    let mut over_limit = over_limit;
     let mut seen: u64 = 0;
     let mut kept = BytesMut::new();
     let mut stream = std::pin::pin!(stream);
@@ -89,6 +127,7 @@ pub async fn decode(headers: &HeaderMap, body: &RawBody) -> Result<FormData, Api
         RawBody::Complete(bytes) => bytes,
         RawBody::TooLarge { limit } => return Err(ApiError::PayloadTooLarge { limit: *limit }),
         RawBody::Broken => return Err(ApiError::MalformedBody),
+        RawBody::TimedOut => return Err(ApiError::BodyTimeout),
     };
     let Some(content_type) = headers.get(CONTENT_TYPE) else {
         return Ok(FormData::new());
@@ -116,10 +155,46 @@ pub async fn decode(headers: &HeaderMap, body: &RawBody) -> Result<FormData, Api
 
 fn decode_json(bytes: &[u8]) -> Result<FormData, ApiError> {
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Object(map)) => Ok(keep_big_integers(bytes, map)),
         Ok(other) => Err(ApiError::NotADictionary(python_type_name(&other))),
         Err(err) => Err(ApiError::ParseError(format!("JSON parse error - {err}"))),
     }
+}
+
+/// Python reads a JSON integer of any size exactly; serde_json turns one beyond 64 bits into
+/// a float. Such members are read again from their text and kept as their digits, which is
+/// what DRF's `CharField` makes of a Python int (`str(18446744073709551616)`).
+fn keep_big_integers(bytes: &[u8], mut map: FormData) -> FormData {
+    let has_float = map
+        .values()
+        .any(|value| matches!(value, Value::Number(number) if number.is_f64()));
+    if !has_float {
+        return map;
+    }
+    let Ok(raw) = serde_json::from_slice::<HashMap<String, &RawValue>>(bytes) else {
+        return map;
+    };
+    for (name, value) in map.iter_mut() {
+        if let (Value::Number(number), Some(text)) = (&*value, raw.get(name).map(|raw| raw.get()))
+            && number.is_f64()
+            && let Some(digits) = python_int(text)
+        {
+            *value = Value::String(digits);
+        }
+    }
+    map
+}
+
+/// `str(int(text))` when `text` is a JSON integer literal (no fraction, no exponent).
+fn python_int(text: &str) -> Option<String> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    if digits.bytes().all(|byte| byte == b'0') {
+        return Some("0".to_owned());
+    }
+    Some(text.to_owned())
 }
 
 /// Repeated keys keep the last value, as Django's `QueryDict.get` does.
@@ -193,22 +268,49 @@ mod tests {
         )
     }
 
+    const LONG: Duration = Duration::from_secs(10);
+
+    #[tokio::test]
+    async fn a_body_that_does_not_arrive_in_time_is_given_up() {
+        let never = futures_util::stream::pending::<Result<Bytes, std::io::Error>>();
+        let body = read(&HeaderMap::new(), never, 5, Duration::from_millis(10)).await;
+        assert!(matches!(body, RawBody::TimedOut));
+    }
+
     #[tokio::test]
     async fn reading_stops_keeping_bytes_past_the_limit() {
-        let body = read(&HeaderMap::new(), chunks(&["abc", "de"]), 5).await;
+        let body = read(&HeaderMap::new(), chunks(&["abc", "de"]), 5, LONG).await;
         assert!(matches!(body, RawBody::Complete(ref bytes) if bytes.as_ref() == b"abcde"));
-        let body = read(&HeaderMap::new(), chunks(&["abc", "def"]), 5).await;
+        let body = read(&HeaderMap::new(), chunks(&["abc", "def"]), 5, LONG).await;
         assert!(matches!(body, RawBody::TooLarge { limit: 5 }));
         let mut declared = HeaderMap::new();
         declared.insert(CONTENT_LENGTH, HeaderValue::from_static("999999999"));
-        let body = read(&declared, chunks(&[]), 5).await;
+        let body = read(&declared, chunks(&[]), 5, LONG).await;
         assert!(matches!(body, RawBody::TooLarge { limit: 5 }));
         let broken =
             futures_util::stream::iter(vec![Err::<Bytes, _>(std::io::Error::other("cut"))]);
         assert!(matches!(
-            read(&HeaderMap::new(), broken, 5).await,
+            read(&HeaderMap::new(), broken, 5, LONG).await,
             RawBody::Broken
         ));
+    }
+
+    #[tokio::test]
+    async fn integers_beyond_64_bits_keep_their_digits() {
+        let data = decoded(
+            "application/json",
+            r#"{"a":18446744073709551616,"b":-99999999999999999999999,"c":1e2,"d":1.5,"e":-0,"f":18446744073709551615,"a2":[18446744073709551616]}"#,
+        )
+        .await
+        .unwrap_or_default();
+        assert_eq!(data["a"], Value::from("18446744073709551616"));
+        assert_eq!(data["b"], Value::from("-99999999999999999999999"));
+        assert_eq!(data["c"], Value::from(100.0));
+        assert_eq!(data["d"], Value::from(1.5));
+        // Python reads -0 as the int 0.
+        assert!(data["e"] == 0 || data["e"] == "0", "{}", data["e"]);
+        assert_eq!(data["f"], Value::from(u64::MAX));
+        assert!(data["a2"].is_array());
     }
 
     #[tokio::test]

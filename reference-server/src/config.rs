@@ -11,6 +11,9 @@ use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 /// The fixed signing key of [`Config::for_tests`], so tests can forge tokens.
 const TEST_SIGNING_KEY: &str = "test-signing-key-0123456789abcdef0123456789abcdef";
 
+/// RFC 7518 §3.2: an HS256 key of at least the hash output size.
+pub const MIN_SIGNING_KEY_BYTES: usize = 32;
+
 /// Everything the server needs to start. Build it from the command line with
 /// [`Config::parse_from`] or in code with [`Config::for_tests`] and plain field assignment.
 #[derive(Clone, PartialEq, Eq)]
@@ -29,6 +32,24 @@ pub struct Config {
     /// Only has an effect together with `rotate_refresh_tokens`.
     pub blacklist_after_rotation: bool,
     pub max_body_bytes: u64,
+    /// Password checks (argon2, about 19 MiB each) running at once.
+    pub max_concurrent_logins: usize,
+    /// Logins waiting for a check slot; past them a login gets 503 at once.
+    pub login_queue: usize,
+    /// From the first byte of a request to the end of its headers.
+    pub header_read_timeout: Duration,
+    /// Between requests on a kept-alive connection.
+    pub idle_timeout: Duration,
+    /// For a whole request body to arrive (408 past it).
+    pub body_read_timeout: Duration,
+    /// A response write that makes no progress for this long ends the connection.
+    pub write_timeout: Duration,
+    /// After SIGINT/SIGTERM, how long open requests may take before connections are closed.
+    pub shutdown_timeout: Duration,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Serve cleartext HTTP/2 (prior knowledge) besides HTTP/1.1.
+    pub http2: bool,
 }
 
 /// One account as configured: `USERNAME:EMAIL:PASSWORD[:inactive]`.
@@ -58,6 +79,16 @@ pub enum ConfigError {
     RefreshNotLonger { access: Duration, refresh: Duration },
     #[error("--max-body-bytes must be at least 1")]
     ZeroBodyLimit,
+    #[error("--max-concurrent-logins must be at least 1")]
+    ZeroLoginLimit,
+    #[error("--max-connections must be at least 1")]
+    ZeroConnectionLimit,
+    #[error("--{0} must be longer than zero")]
+    ZeroTimeout(&'static str),
+    #[error(
+        "--signing-key must be at least 32 bytes (RFC 7518 §3.2: an HS256 key as long as the hash output); this one has {0}"
+    )]
+    ShortSigningKey(usize),
     #[error(
         "--user number {position}: expected USERNAME:EMAIL:PASSWORD[:inactive] with all three non-empty"
     )]
@@ -125,6 +156,51 @@ struct Cli {
     /// Largest accepted request body, in bytes (413 above it).
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     max_body_bytes: u64,
+
+    /// Password checks run at once (each holds about 19 MiB of argon2 memory). Default: the
+    /// number of CPU cores.
+    #[arg(long, env = "MAX_CONCURRENT_LOGINS", default_value_t = default_login_limit())]
+    max_concurrent_logins: usize,
+
+    /// Logins allowed to wait for a free check; beyond them a login gets 503 with Retry-After.
+    #[arg(long, env = "LOGIN_QUEUE", default_value_t = 32)]
+    login_queue: usize,
+
+    /// Time from the first byte of a request to the end of its headers; slower connections
+    /// are closed.
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    header_read_timeout: Duration,
+
+    /// Time a kept-alive connection may wait for its next request.
+    #[arg(long, env = "IDLE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    idle_timeout: Duration,
+
+    /// Time for a whole request body to arrive (408 past it).
+    #[arg(long, env = "BODY_READ_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    body_read_timeout: Duration,
+
+    /// A response write that makes no progress for this long closes the connection.
+    #[arg(long, env = "WRITE_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    write_timeout: Duration,
+
+    /// After SIGINT/SIGTERM: time open requests get to finish before every connection is
+    /// closed and the process exits.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    shutdown_timeout: Duration,
+
+    /// Connections served at once; further ones wait in the listen backlog.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 1000)]
+    max_connections: usize,
+
+    /// Also serve cleartext HTTP/2 (prior knowledge); without it such a client gets a 400.
+    #[arg(long, env = "HTTP2", action = ArgAction::SetTrue,
+          value_parser = BoolishValueParser::new())]
+    http2: bool,
+}
+
+/// One password check per core: argon2 is CPU-bound, more at once only costs memory.
+pub fn default_login_limit() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
 }
 
 impl Config {
@@ -162,6 +238,15 @@ impl Config {
             rotate_refresh_tokens: cli.rotate_refresh_tokens,
             blacklist_after_rotation: cli.blacklist_after_rotation,
             max_body_bytes: cli.max_body_bytes,
+            max_concurrent_logins: cli.max_concurrent_logins,
+            login_queue: cli.login_queue,
+            header_read_timeout: cli.header_read_timeout,
+            idle_timeout: cli.idle_timeout,
+            body_read_timeout: cli.body_read_timeout,
+            write_timeout: cli.write_timeout,
+            shutdown_timeout: cli.shutdown_timeout,
+            max_connections: cli.max_connections,
+            http2: cli.http2,
         };
         config.validate()?;
         Ok(config)
@@ -189,6 +274,15 @@ impl Config {
             rotate_refresh_tokens: false,
             blacklist_after_rotation: false,
             max_body_bytes: 1_048_576,
+            max_concurrent_logins: default_login_limit(),
+            login_queue: 32,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
+            shutdown_timeout: Duration::from_secs(10),
+            max_connections: 1000,
+            http2: false,
         }
     }
 
@@ -199,8 +293,12 @@ impl Config {
 
     /// The checks that make a configuration usable; `spawn` runs them too.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.signing_key.as_deref() == Some("") {
-            return Err(ConfigError::EmptySigningKey);
+        match self.signing_key.as_deref().map(str::len) {
+            Some(0) => return Err(ConfigError::EmptySigningKey),
+            Some(length) if length < MIN_SIGNING_KEY_BYTES => {
+                return Err(ConfigError::ShortSigningKey(length));
+            }
+            _ => {}
         }
         if self.access_lifetime < Duration::from_secs(1) {
             return Err(ConfigError::AccessLifetimeTooShort);
@@ -213,6 +311,22 @@ impl Config {
         }
         if self.max_body_bytes == 0 {
             return Err(ConfigError::ZeroBodyLimit);
+        }
+        if self.max_concurrent_logins == 0 {
+            return Err(ConfigError::ZeroLoginLimit);
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::ZeroConnectionLimit);
+        }
+        for (flag, timeout) in [
+            ("header-read-timeout", self.header_read_timeout),
+            ("idle-timeout", self.idle_timeout),
+            ("body-read-timeout", self.body_read_timeout),
+            ("write-timeout", self.write_timeout),
+        ] {
+            if timeout.is_zero() {
+                return Err(ConfigError::ZeroTimeout(flag));
+            }
         }
         for (index, user) in self.users.iter().enumerate() {
             if user.username.is_empty() || user.email.is_empty() || user.password.is_empty() {
@@ -303,6 +417,15 @@ impl fmt::Debug for Config {
             .field("rotate_refresh_tokens", &self.rotate_refresh_tokens)
             .field("blacklist_after_rotation", &self.blacklist_after_rotation)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_concurrent_logins", &self.max_concurrent_logins)
+            .field("login_queue", &self.login_queue)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("write_timeout", &self.write_timeout)
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("http2", &self.http2)
             .finish()
     }
 }
@@ -349,6 +472,8 @@ mod tests {
         assert_eq!(config.refresh_lifetime, Duration::from_secs(86_400));
         assert_eq!(config.leeway, Duration::ZERO);
         assert_eq!(config.max_body_bytes, 1_048_576);
+        assert_eq!(config.max_concurrent_logins, default_login_limit());
+        assert_eq!(config.login_queue, 32);
         assert!(!config.rotate_refresh_tokens);
         assert!(!config.blacklist_after_rotation);
         assert!(config.uses_demo_user());
@@ -371,7 +496,7 @@ mod tests {
             "--bind",
             "0.0.0.0:9000",
             "--signing-key",
-            "k",
+            "k".repeat(32).as_str(),
             "--access-lifetime",
             "2s",
             "--refresh-lifetime",
@@ -382,17 +507,43 @@ mod tests {
             "--blacklist-after-rotation",
             "--max-body-bytes",
             "10",
+            "--max-concurrent-logins",
+            "3",
+            "--login-queue",
+            "0",
+            "--header-read-timeout",
+            "1s",
+            "--idle-timeout",
+            "2s",
+            "--body-read-timeout",
+            "3s",
+            "--write-timeout",
+            "4s",
+            "--shutdown-timeout",
+            "0s",
+            "--max-connections",
+            "7",
+            "--http2",
             "--user",
             "alice:alice@example.com:pw",
         ]);
         assert_eq!(config.bind, SocketAddr::from(([0, 0, 0, 0], 9000)));
-        assert_eq!(config.signing_key.as_deref(), Some("k"));
+        assert_eq!(config.signing_key, Some("k".repeat(32)));
         assert_eq!(config.access_lifetime, Duration::from_secs(2));
         assert_eq!(config.refresh_lifetime, Duration::from_secs(4));
         assert_eq!(config.leeway, Duration::from_secs(1));
         assert!(config.rotate_refresh_tokens);
         assert!(config.blacklist_after_rotation);
         assert_eq!(config.max_body_bytes, 10);
+        assert_eq!(config.max_concurrent_logins, 3);
+        assert_eq!(config.login_queue, 0);
+        assert_eq!(config.header_read_timeout, Duration::from_secs(1));
+        assert_eq!(config.idle_timeout, Duration::from_secs(2));
+        assert_eq!(config.body_read_timeout, Duration::from_secs(3));
+        assert_eq!(config.write_timeout, Duration::from_secs(4));
+        assert_eq!(config.shutdown_timeout, Duration::ZERO);
+        assert_eq!(config.max_connections, 7);
+        assert!(config.http2);
         assert!(!config.uses_demo_user());
     }
 
@@ -451,8 +602,13 @@ mod tests {
 
     #[test]
     fn inconsistent_values_exit_2() {
-        let cases: [&[&str]; 6] = [
+        let cases: [&[&str]; 11] = [
             &["--signing-key", ""],
+            &["--signing-key", "0123456789abcdef0123456789abcde"],
+            &["--max-connections", "0"],
+            &["--header-read-timeout", "0s"],
+            &["--idle-timeout", "0"],
+            &["--max-concurrent-logins", "0"],
             &["--access-lifetime", "5m", "--refresh-lifetime", "5m"],
             &["--access-lifetime", "0s"],
             &["--max-body-bytes", "0"],
@@ -463,6 +619,20 @@ mod tests {
             assert_eq!(refused(args).exit_code(), 2, "{args:?}");
         }
         assert_eq!(refused(&["--no-such-flag"]).exit_code(), 2);
+    }
+
+    #[test]
+    fn a_short_signing_key_is_refused_in_one_sentence() {
+        let err = refused(&["--signing-key", "short-key"]);
+        assert!(matches!(err, ConfigError::ShortSigningKey(9)), "{err}");
+        assert_eq!(err.exit_code(), 2);
+        let text = err.to_string();
+        assert!(
+            text.contains("at least 32 bytes") && !text.contains("short-key"),
+            "{text}"
+        );
+        let exact = "k".repeat(MIN_SIGNING_KEY_BYTES);
+        assert!(parse(&["--signing-key", &exact]).is_ok());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use serde::Serialize;
 use warp::Rejection;
 use warp::http::StatusCode;
-use warp::http::header::{HeaderValue, WWW_AUTHENTICATE};
+use warp::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use warp::reply::Response;
 
 use crate::fields::FieldErrors;
@@ -38,6 +38,15 @@ pub enum ApiError {
     /// 400 for a body whose transfer broke off.
     #[error("Malformed request body.")]
     MalformedBody,
+    /// 400 for a request target that is not a path (`CONNECT host:port`, `OPTIONS *`).
+    #[error("The request target must be a path on this server.")]
+    BadRequestTarget,
+    /// 400 for an HTTP/1.1 request without exactly one `Host` header.
+    #[error("An HTTP/1.1 request must have exactly one Host header.")]
+    MissingHost,
+    /// 408 for a request body that did not arrive within the body read timeout.
+    #[error("The request body did not arrive in time.")]
+    BodyTimeout,
     /// 400 for a request warp itself refused (no route of ours does that).
     #[error("Bad request.")]
     BadRequest,
@@ -56,6 +65,9 @@ pub enum ApiError {
     /// 401 from the Bearer authentication of a protected route, with simplejwt's `messages`.
     #[error("Given token not valid for any token type")]
     InvalidAccessToken(TokenError),
+    /// 503 with `Retry-After`: every password check slot and queue place is taken.
+    #[error("Too many logins in progress, try again shortly.")]
+    LoginsBusy,
     /// A failure of the server itself (a store that cannot store). Not reachable from any
     /// input with the in-memory store.
     #[error("A server error occurred.")]
@@ -103,11 +115,15 @@ impl ApiError {
             ApiError::ParseError(_)
             | ApiError::MalformedBody
             | ApiError::BadRequest
+            | ApiError::BadRequestTarget
+            | ApiError::MissingHost
             | ApiError::NotADictionary(_)
             | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized { .. } | ApiError::InvalidAccessToken(_) => {
                 StatusCode::UNAUTHORIZED
             }
+            ApiError::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::LoginsBusy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -148,6 +164,11 @@ impl ApiError {
                 },
             ),
         };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 WWW_AUTHENTICATE,

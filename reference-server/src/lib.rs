@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod reply;
 pub mod request;
 pub mod routes;
+pub mod server;
 pub mod state;
 pub mod store;
 pub mod tokens;
@@ -97,12 +98,14 @@ pub async fn spawn(config: Config) -> Result<RunningServer, ServerError> {
         source,
     })?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let server = warp::serve(routes(state.clone()))
-        .incoming(listener)
-        .graceful(async move {
+    let task = tokio::spawn(server::run(
+        listener,
+        state.clone(),
+        limits(&config),
+        async move {
             let _ = stopped.await;
-        });
-    let task = tokio::spawn(server.run());
+        },
+    ));
     Ok(RunningServer {
         addr,
         state,
@@ -121,13 +124,20 @@ where
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "listening on http://{addr}");
     }
-    warp::serve(routes(state))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    server::run(listener, state, limits(&config), shutdown).await;
     tracing::info!("shut down");
     Ok(())
+}
+
+fn limits(config: &Config) -> server::Limits {
+    server::Limits {
+        header_read_timeout: config.header_read_timeout,
+        idle_timeout: config.idle_timeout,
+        write_timeout: config.write_timeout,
+        shutdown_timeout: config.shutdown_timeout,
+        max_connections: config.max_connections,
+        http2: config.http2,
+    }
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, ServerError> {

@@ -34,6 +34,28 @@ impl Incoming {
         }
     }
 
+    /// The 413 a body declared over the limit by its `Content-Length` gets, before any other
+    /// check of the route, authentication included (CONTRACT.md HTTP-11).
+    pub fn declared_too_large(&self) -> Option<ApiError> {
+        let limit = self.state.max_body_bytes();
+        body::declared_length(&self.headers)
+            .filter(|length| *length > limit)
+            .map(|_| ApiError::PayloadTooLarge { limit })
+    }
+
+    /// Whether the connection cannot carry another request after this one: its body was
+    /// left unread (refused before `100 Continue`, or not arriving in time).
+    pub fn ends_connection(&self) -> bool {
+        match self.body {
+            RawBody::TimedOut => true,
+            RawBody::TooLarge { limit } => {
+                body::expects_continue(&self.headers)
+                    && body::declared_length(&self.headers).is_some_and(|length| length > limit)
+            }
+            RawBody::Complete(_) | RawBody::Broken => false,
+        }
+    }
+
     /// `Method "X" not allowed.`, with the method as Django spells it (upper case).
     pub fn method_not_allowed(&self) -> ApiError {
         ApiError::MethodNotAllowed(self.method.as_str().to_ascii_uppercase())
@@ -55,7 +77,13 @@ where
         .and(warp::body::stream())
         .then(
             |state: AppState, method: Method, headers: HeaderMap, stream| async move {
-                let body = body::read(&headers, stream, state.max_body_bytes()).await;
+                let body = body::read(
+                    &headers,
+                    stream,
+                    state.max_body_bytes(),
+                    state.body_read_timeout(),
+                )
+                .await;
                 Incoming {
                     state,
                     method,

@@ -3,7 +3,7 @@
 
 use warp::Filter;
 use warp::http::StatusCode;
-use warp::http::header::{HeaderValue, LOCATION};
+use warp::http::header::{CONNECTION, HeaderValue, LOCATION};
 use warp::path::FullPath;
 use warp::reply::Response;
 
@@ -56,7 +56,39 @@ pub fn routes(
 }
 
 /// The routing table: each path, the DRF view behind it, and the methods its `Allow` lists.
+/// A body declared over the limit gets its 413 before the view looks at anything.
 pub async fn dispatch(path: &str, query: &str, request: Incoming) -> Response {
+    let ends_connection = request.ends_connection();
+    let mut response = match (allow_of(path), request.declared_too_large()) {
+        (Some(allow), Some(too_large)) => respond(Err(too_large), allow),
+        _ => route(path, query, request).await,
+    };
+    if ends_connection {
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+/// The `Allow` of the view at `path`, if there is one.
+fn allow_of(path: &str) -> Option<&'static str> {
+    match path {
+        "/gettoken/"
+        | "/tokenrefresh/"
+        | "/verifytoken/"
+        | "/api/v1/token/"
+        | "/api/v1/token/refresh/"
+        | "/api/v1/token/verify/" => Some(tokens::ALLOW),
+        "/api/resource/" => Some(resources::COLLECTION_ALLOW),
+        "/api/v1/users/" => Some(users::ALLOW),
+        _ if item_segment(path, "/api/resource/").is_some() => Some(resources::ITEM_ALLOW),
+        _ if item_segment(path, "/api/v1/users/").is_some() => Some(users::ALLOW),
+        _ => None,
+    }
+}
+
+async fn route(path: &str, query: &str, request: Incoming) -> Response {
     use Dialect::{Classic, SimpleJwt};
     let (allow, result) = match path {
         // POST /gettoken/
@@ -155,6 +187,16 @@ fn respond(result: Result<Response, ApiError>, allow: &'static str) -> Response 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_known_path_has_an_allow() {
+        for path in EXACT_PATHS {
+            assert!(allow_of(path).is_some(), "{path}");
+        }
+        assert_eq!(allow_of("/api/resource/7/"), Some(resources::ITEM_ALLOW));
+        assert_eq!(allow_of("/api/v1/users/7/"), Some(users::ALLOW));
+        assert_eq!(allow_of("/nowhere/"), None);
+    }
 
     #[test]
     fn known_paths_include_items_with_one_segment() {

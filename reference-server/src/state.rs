@@ -1,13 +1,14 @@
 //! The shared state of a running server: one signing key, one user store, one resource store.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use rand::RngCore;
 
 use crate::config::{Config, ConfigError};
 use crate::store::{InMemoryStore, ResourceStore};
 use crate::tokens::{TokenSettings, Tokens};
-use crate::users::{HashError, UserStore};
+use crate::users::{HashError, LoginGate, UserStore};
 
 /// Cheap to clone; every route gets a copy.
 #[derive(Debug, Clone)]
@@ -21,6 +22,7 @@ struct Inner {
     users: UserStore,
     resources: Box<dyn ResourceStore>,
     max_body_bytes: u64,
+    body_read_timeout: Duration,
 }
 
 /// Why the state could not be built.
@@ -48,7 +50,12 @@ impl AppState {
     ) -> Result<AppState, StateError> {
         config.validate()?;
         let specs = config.users.clone();
-        let users = tokio::task::spawn_blocking(move || UserStore::build(&specs)).await??;
+        let users = tokio::task::spawn_blocking(move || UserStore::build(&specs))
+            .await??
+            .with_gate(LoginGate::new(
+                config.max_concurrent_logins,
+                config.login_queue,
+            ));
         let key = match &config.signing_key {
             Some(key) => key.as_bytes().to_vec(),
             None => {
@@ -73,6 +80,7 @@ impl AppState {
                 users,
                 resources,
                 max_body_bytes: config.max_body_bytes,
+                body_read_timeout: config.body_read_timeout,
             }),
         })
     }
@@ -91,5 +99,9 @@ impl AppState {
 
     pub fn max_body_bytes(&self) -> u64 {
         self.inner.max_body_bytes
+    }
+
+    pub fn body_read_timeout(&self) -> Duration {
+        self.inner.body_read_timeout
     }
 }

@@ -1,8 +1,13 @@
 //! The user store: accounts with argon2id password hashes, looked up by username, email or id.
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use std::sync::Arc;
+
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use serde::Serialize;
+use std::sync::{Mutex, mpsc};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 use crate::config::UserSpec;
 
@@ -46,12 +51,96 @@ pub enum LoginField {
 #[error("could not hash a password: {0}")]
 pub struct HashError(String);
 
+/// A login refused before its password was looked at: every check slot and queue place is
+/// taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many logins in progress")]
+pub struct LoginsBusy;
+
+/// Bounds the memory of password checking: argon2 runs only on `concurrent` threads of its
+/// own (so at most that many of its 19 MiB blocks exist, and the allocator keeps at most that
+/// many arenas warm), with at most `queue` more logins waiting; past that a login is refused
+/// at once.
+#[derive(Debug, Clone)]
+pub struct LoginGate {
+    /// Checks running plus logins waiting.
+    admitted: Arc<Semaphore>,
+    jobs: mpsc::Sender<Check>,
+}
+
+/// One password check, with the place it holds in the gate: released by the thread that ran
+/// it, so a client that goes away frees nothing before the check's memory is freed.
+struct Check {
+    hash: String,
+    password: String,
+    reply: oneshot::Sender<bool>,
+    _admitted: OwnedSemaphorePermit,
+}
+
+impl LoginGate {
+    /// Starts `concurrent` (at least 1) checking threads; they end when the last clone of
+    /// the gate is dropped.
+    pub fn new(concurrent: usize, queue: usize) -> LoginGate {
+        let concurrent = concurrent.max(1);
+        let (jobs, queued) = mpsc::channel::<Check>();
+        let queued = Arc::new(Mutex::new(queued));
+        for index in 0..concurrent {
+            let queued = Arc::clone(&queued);
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-check-{index}"))
+                .spawn(move || {
+                    // argon2's working memory, allocated once per thread and reused: left to
+                    // the allocator, each check's 19 MiB tends to land somewhere new.
+                    let mut memory = Vec::new();
+                    loop {
+                        let next = match queued.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(check) = next else { return };
+                        let matches = verify_password_in(&mut memory, &check.hash, &check.password);
+                        let _ = check.reply.send(matches);
+                    }
+                });
+            if let Err(err) = spawned {
+                tracing::error!(%err, "cannot start a password checking thread");
+            }
+        }
+        LoginGate {
+            admitted: Arc::new(Semaphore::new(concurrent.saturating_add(queue))),
+            jobs,
+        }
+    }
+
+    /// Whether `password` matches the PHC string `hash`, checked on one of the gate's
+    /// threads after waiting in its queue; `LoginsBusy` when the queue is full.
+    pub async fn check(&self, hash: String, password: String) -> Result<bool, LoginsBusy> {
+        let admitted = Arc::clone(&self.admitted)
+            .try_acquire_owned()
+            .map_err(|_| LoginsBusy)?;
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Check {
+                hash,
+                password,
+                reply,
+                _admitted: admitted,
+            })
+            .map_err(|_| LoginsBusy)?;
+        answer.await.map_err(|_| {
+            tracing::error!("a password check ended without an answer");
+            LoginsBusy
+        })
+    }
+}
+
 /// All accounts, fixed at start; ids are 1, 2, ... in configuration order.
 pub struct UserStore {
     users: Vec<User>,
     /// Verified against when the login names no account, so that costs what a wrong
     /// password costs.
     dummy_hash: String,
+    gate: LoginGate,
 }
 
 impl std::fmt::Debug for UserStore {
@@ -82,7 +171,13 @@ impl UserStore {
         Ok(UserStore {
             users,
             dummy_hash: hash_password(&dummy)?,
+            gate: LoginGate::new(crate::config::default_login_limit(), 32),
         })
+    }
+
+    /// The same store with password checks bounded by `gate`.
+    pub fn with_gate(self, gate: LoginGate) -> UserStore {
+        UserStore { gate, ..self }
     }
 
     pub fn all(&self) -> &[User] {
@@ -102,25 +197,22 @@ impl UserStore {
     }
 
     /// The active account named by `login` whose password is `password`, or `None` without
-    /// saying why. Always runs one argon2 verification, on a blocking thread.
+    /// saying why. Always runs one argon2 verification (against a dummy hash when no account
+    /// matches, so timing tells nothing), on one of the login gate's threads;
+    /// `LoginsBusy` when the gate's queue is full.
     pub async fn authenticate(
         &self,
         field: LoginField,
         login: &str,
         password: String,
-    ) -> Option<User> {
+    ) -> Result<Option<User>, LoginsBusy> {
         let account = self.by_login(field, login).cloned();
         let hash = account.as_ref().map_or_else(
             || self.dummy_hash.clone(),
             |user| user.password_hash.clone(),
         );
-        let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-            .await
-            .unwrap_or_else(|err| {
-                tracing::error!(error = %err, "password verification task failed");
-                false
-            });
-        account.filter(|user| matches && user.active)
+        let matches = self.gate.check(hash, password).await?;
+        Ok(account.filter(|user| matches && user.active))
     }
 }
 
@@ -142,11 +234,44 @@ fn hash_password(password: &str) -> Result<String, HashError> {
         .map_err(|err| HashError(err.to_string()))
 }
 
-/// Constant-time comparison is argon2's own.
-fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .and_then(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed))
+/// What `PasswordVerifier::verify_password` does, with argon2's working memory in `memory`
+/// (grown to the hash's size on first use). The comparison is `Output`'s, in constant time.
+fn verify_password_in(memory: &mut Vec<Block>, hash: &str, password: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::new());
+    }
+    let mut computed = vec![0u8; expected.len()];
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut computed,
+            &mut memory[..blocks],
+        )
         .is_ok()
+        && Output::new(&computed).is_ok_and(|computed| computed == expected)
 }
 
 #[cfg(test)]
@@ -189,7 +314,9 @@ mod tests {
         let store = store();
         let ok = store
             .authenticate(LoginField::Username, "demo", "demo-password".into())
-            .await;
+            .await
+            .ok()
+            .flatten();
         assert_eq!(ok.map(|u| u.id), Some(1));
         let by_email = store
             .authenticate(
@@ -197,7 +324,9 @@ mod tests {
                 "demo@example.com",
                 "demo-password".into(),
             )
-            .await;
+            .await
+            .ok()
+            .flatten();
         assert_eq!(by_email.map(|u| u.id), Some(1));
         for (field, login, password) in [
             (LoginField::Username, "demo", "wrong"),
@@ -210,9 +339,37 @@ mod tests {
                 store
                     .authenticate(field, login, password.into())
                     .await
-                    .is_none(),
+                    .is_ok_and(|user| user.is_none()),
                 "{login}"
             );
         }
+    }
+
+    #[test]
+    fn reused_memory_verifies_like_argon2_itself() {
+        let hash = hash_password("pw").unwrap_or_default();
+        let mut memory = Vec::new();
+        for _ in 0..2 {
+            assert!(verify_password_in(&mut memory, &hash, "pw"));
+            assert!(!verify_password_in(&mut memory, &hash, "pw "));
+            assert!(!verify_password_in(&mut memory, "$argon2id$garbage", "pw"));
+        }
+        let parsed = PasswordHash::new(&hash);
+        assert!(parsed.is_ok_and(|parsed| {
+            use argon2::password_hash::PasswordVerifier as _;
+            Argon2::default().verify_password(b"pw", &parsed).is_ok()
+        }));
+    }
+
+    #[tokio::test]
+    async fn the_gate_refuses_past_its_queue() {
+        let store = store().with_gate(LoginGate::new(1, 2));
+        let hash = store.dummy_hash.clone();
+        let checks = (0..12).map(|_| store.gate.check(hash.clone(), "x".into()));
+        let answers = futures_util::future::join_all(checks).await;
+        // Three are admitted before any can finish; the rest are refused at once.
+        assert_eq!(answers.iter().filter(|a| **a == Ok(false)).count(), 3);
+        assert_eq!(answers.iter().filter(|a| **a == Err(LoginsBusy)).count(), 9);
+        assert_eq!(store.gate.check(hash, "x".into()).await, Ok(false));
     }
 }

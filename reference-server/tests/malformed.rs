@@ -323,12 +323,134 @@ async fn an_oversized_body_is_refused_and_the_connection_stays_usable() {
     assert_eq!(conn.exchange(&chunked).await.status, 413);
     assert_eq!(conn.exchange(GET_TOKEN).await.status, 405);
 
-    // An unauthenticated upload is answered 401 and drained too.
+    // An unauthenticated upload declared over the limit is a 413 before authentication,
+    // and drained.
     let response = conn
         .exchange(&post("/api/resource/", "application/json", &body))
         .await;
-    assert_eq!(response.status, 401);
+    assert_eq!(response.status, 413);
     assert_eq!(conn.exchange(GET_TOKEN).await.status, 405);
+    // Without a Content-Length to go by, authentication comes first; drained all the same.
+    let mut chunked = b"POST /api/resource/ HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    for _ in 0..5 {
+        chunked.extend_from_slice(b"200\r\n");
+        chunked.extend_from_slice(&[b'b'; 0x200]);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    assert_eq!(conn.exchange(&chunked).await.status, 401);
+    assert_eq!(conn.exchange(GET_TOKEN).await.status, 405);
+}
+
+#[tokio::test]
+async fn expect_continue_gets_100_only_under_the_limit() {
+    let server = small_limit_server().await;
+    let token = server.login().await.access;
+    // Over the limit: the final 413 at once, never a 100, and the body is not awaited.
+    let mut conn = Conn::open(&server).await;
+    let response = conn
+        .exchange(b"POST /api/resource/ HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n")
+        .await;
+    assert_eq!(response.status, 413, "{}", response.head);
+    assert!(
+        response
+            .head
+            .to_ascii_lowercase()
+            .contains("connection: close")
+    );
+    // Under the limit: 100, then the answer once the body is sent.
+    let mut conn = Conn::open(&server).await;
+    let body = br#"{"field1":"a","field2":"b"}"#;
+    let head = format!(
+        "POST /api/resource/ HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        body.len()
+    );
+    let interim = conn.exchange(head.as_bytes()).await;
+    assert_eq!(interim.status, 100, "{}", interim.head);
+    let response = conn.exchange(body).await;
+    assert_eq!(response.status, 201, "{}", response.body_text());
+}
+
+/// Requests whose target or protocol the routes are not made for: every one gets a 4xx
+/// with a JSON body, none a 5xx or a dropped connection.
+#[tokio::test]
+async fn odd_methods_targets_and_protocols_get_a_json_4xx() {
+    let server = TestServer::start().await;
+    let cases: [(&[u8], u16); 7] = [
+        (b"CONNECT a:1 HTTP/1.1\r\nHost: a:1\r\n\r\n", 400),
+        (b"CONNECT /gettoken/ HTTP/1.1\r\nHost: test\r\n\r\n", 400),
+        (b"OPTIONS * HTTP/1.1\r\nHost: test\r\n\r\n", 400),
+        (
+            b"GET http://test/gettoken/ HTTP/1.1\r\nHost: test\r\n\r\n",
+            405,
+        ),
+        (
+            b"GET http://other.example/api/resource/ HTTP/1.1\r\nHost: test\r\n\r\n",
+            401,
+        ),
+        (b"GET /gettoken/ HTTP/1.1\r\n\r\n", 400),
+        (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400),
+    ];
+    for (request, status) in cases {
+        let mut conn = Conn::open(&server).await;
+        let response = conn.exchange(request).await;
+        assert_eq!(
+            response.status,
+            status,
+            "{:?} → {}",
+            String::from_utf8_lossy(request),
+            response.head
+        );
+        let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+        assert!(body["detail"].is_string(), "{:?}", response.body_text());
+    }
+    // Two Host fields are as bad as none.
+    let mut conn = Conn::open(&server).await;
+    let response = conn
+        .exchange(b"GET /gettoken/ HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+        .await;
+    assert_eq!(response.status, 400);
+}
+
+#[tokio::test]
+async fn two_authorization_fields_are_a_401() {
+    let server = TestServer::start().await;
+    let token = server.login().await.access;
+    let mut conn = Conn::open(&server).await;
+    let request = format!(
+        "GET /api/resource/ HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    let response = conn.exchange(request.as_bytes()).await;
+    assert_eq!(response.status, 401, "{}", response.body_text());
+    assert!(
+        response
+            .head
+            .to_ascii_lowercase()
+            .contains("www-authenticate: bearer realm=\"api\"")
+    );
+    let request = format!(
+        "GET /api/resource/ HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\n\r\n"
+    );
+    assert_eq!(conn.exchange(request.as_bytes()).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_json_integer_beyond_64_bits_is_stored_as_its_digits() {
+    let server = TestServer::start().await;
+    let token = server.login().await.access;
+    let mut conn = Conn::open(&server).await;
+    let body = br#"{"field1":18446744073709551616,"field2":-123456789012345678901234567890}"#;
+    let head = format!(
+        "POST /api/resource/ HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut request = head.into_bytes();
+    request.extend_from_slice(body);
+    let response = conn.exchange(&request).await;
+    assert_eq!(response.status, 201, "{}", response.body_text());
+    let created: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+    assert_eq!(created["field1"], "18446744073709551616");
+    assert_eq!(created["field2"], "-123456789012345678901234567890");
 }
 
 #[tokio::test]
@@ -383,4 +505,30 @@ async fn pipelined_and_odd_but_valid_requests_are_all_answered() {
         .exchange(b"GET /api/resource/%ff%00/ HTTP/1.1\r\nHost: test\r\n\r\n")
         .await;
     assert_eq!(response.status, 401);
+}
+
+#[tokio::test]
+async fn cleartext_http2_is_served_only_when_asked_for() {
+    let preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+    let off = TestServer::start().await;
+    let mut conn = Conn::open(&off).await;
+    assert_eq!(conn.exchange(preface).await.status, 400);
+
+    let mut config = Config::for_tests();
+    config.http2 = true;
+    let on = TestServer::with(config).await;
+    let mut conn = Conn::open(&on).await;
+    conn.write(preface).await;
+    while conn.buffer.len() < 9 {
+        assert!(
+            conn.fill().await > 0,
+            "the HTTP/2 server closed the connection"
+        );
+    }
+    // The server's first frame is its SETTINGS (type 4, stream 0).
+    assert_eq!(conn.buffer[3], 4, "{:?}", &conn.buffer[..9]);
+    assert_eq!(&conn.buffer[5..9], &[0, 0, 0, 0]);
+    // HTTP/1.1 still works on the same server.
+    let mut conn = Conn::open(&on).await;
+    assert_eq!(conn.exchange(GET_TOKEN).await.status, 405);
 }

@@ -41,6 +41,7 @@ pub async fn obtain_pair(request: Incoming, dialect: Dialect) -> Result<Response
         .users()
         .authenticate(dialect.login_field(), &login, password)
         .await
+        .map_err(|_| ApiError::LoginsBusy)?
         .ok_or_else(|| dialect.login_failed())?;
     Ok(reply::json(
         StatusCode::OK,

@@ -2,6 +2,8 @@
 //! compare replies exactly, forge tokens with the test key.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
