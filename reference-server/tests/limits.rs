@@ -153,7 +153,7 @@ fn a_slow_header_connection_is_cut_within_the_header_timeout() {
     let took = time_to_close(&mut stream, Duration::from_secs(10));
     eprintln!("slow-header connection cut after {took:?} (header timeout 1 s)");
     assert!(
-        took >= Duration::from_millis(900) && took < Duration::from_millis(2500),
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
         "{took:?}"
     );
     assert!(
@@ -174,7 +174,7 @@ fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     let _ = stream.write_all(b"GET /gettoken/ HTTP/1.1\r\nHost: test\r\n\r\n");
     let took = time_to_close(&mut stream, Duration::from_secs(10));
     assert!(
-        took >= Duration::from_millis(900) && took < Duration::from_millis(2500),
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
         "{took:?}"
     );
     assert_eq!(server.error_lines(), Vec::<String>::new());
@@ -233,9 +233,30 @@ fn sigterm_with_a_stuck_client_exits_within_the_deadline() {
     let took = signalled.elapsed();
     eprintln!("exit {took:?} after SIGTERM with a client stuck mid-headers (deadline 1 s)");
     assert_eq!(exit, Some(Some(0)), "exited with code 0");
-    assert!(took < Duration::from_millis(2500), "{took:?}");
+    assert!(took < Duration::from_secs(3), "{took:?}");
     drop(stuck);
     assert_eq!(server.error_lines(), Vec::<String>::new());
+}
+
+/// SIGTERM with only idle connections (one that never sent a byte, one kept alive after a
+/// request): they are closed at once, long before the deadline.
+#[test]
+fn sigterm_with_idle_connections_exits_at_once() {
+    let mut server = ChildServer::start(&["--shutdown-timeout", "10s"]);
+    let silent = connect(&server);
+    let mut kept_alive = connect(&server);
+    let _ = kept_alive.write_all(b"GET /gettoken/ HTTP/1.1\r\nHost: test\r\n\r\n");
+    let _ = kept_alive.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut status = [0u8; 12];
+    assert!(kept_alive.read_exact(&mut status).is_ok());
+    std::thread::sleep(Duration::from_millis(100));
+    let signalled = Instant::now();
+    server.terminate();
+    let exit = server.wait_exit(Duration::from_secs(15));
+    let took = signalled.elapsed();
+    assert_eq!(exit, Some(Some(0)));
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    drop((silent, kept_alive));
 }
 
 #[test]
