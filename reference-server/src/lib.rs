@@ -70,7 +70,8 @@ impl RunningServer {
         &self.state
     }
 
-    /// Stops accepting, lets open requests finish, and waits until the server is done.
+    /// Stops accepting, lets open requests finish (for up to the configured shutdown
+    /// timeout, then closes what is left), and waits until the server is done.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

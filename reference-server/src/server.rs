@@ -136,7 +136,12 @@ async fn serve_connection<S>(
     let _ = stream.set_nodelay(true);
     let state = Arc::new(ConnState::new());
     if !limits.http2 {
-        match h2_preface(&stream, limits.header_read_timeout).await {
+        // A connection that has sent nothing yet is idle: shutting down closes it at once.
+        let preface = tokio::select! {
+            preface = h2_preface(&stream, limits.header_read_timeout) => preface,
+            _ = stopping.wait_for(|stop| *stop) => return,
+        };
+        match preface {
             Ok(true) => {
                 refuse_h2(stream, peer).await;
                 return;
