@@ -12,7 +12,7 @@ use crate::users::LoginField;
 pub enum Dialect {
     /// Source document 000: `/gettoken/`, `/tokenrefresh/`, `/verifytoken/`.
     Classic,
-    /// Stock simplejwt 5.5.1 as SIMPLEJWT.md records it: `/api/v1/token/...`.
+    /// Stock simplejwt 5.5.1 as interop/simplejwt/OBSERVED.md records it: `/api/v1/token/...`.
     SimpleJwt,
 }
 
@@ -54,7 +54,7 @@ impl Dialect {
     }
 
     /// A valid refresh token whose user no longer exists or is inactive. (Stock simplejwt
-    /// answers 500 for a missing user; SPEC.md §5 requires this 401 instead.)
+    /// answers 500 for a missing user; CONTRACT.md TOK-11 requires this 401 instead.)
     pub fn refresh_user_refused(self) -> ApiError {
         match self {
             Dialect::Classic => ApiError::Invalid(FieldErrors::single(

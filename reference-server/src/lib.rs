@@ -1,4 +1,4 @@
-//! Reference server for the JWT login API of SPEC.md: the classic paths with the classic
+//! Reference server for the JWT login API of CONTRACT.md: the classic paths with the classic
 //! dialect and the v1 paths with the simplejwt dialect, over one user store and one key.
 //!
 //! Tests and tools start it with [`spawn`]; the binary runs [`serve`].

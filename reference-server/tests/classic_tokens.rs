@@ -1,4 +1,4 @@
-//! SPEC.md §4, classic dialect: POST /gettoken/, /tokenrefresh/, /verifytoken/.
+//! The classic dialect (CONTRACT.md OBT, REF, VER): POST /gettoken/, /tokenrefresh/, /verifytoken/.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! SPEC.md §2, the common HTTP behaviour of both layouts: body limits, content negotiation,
+//! CONTRACT.md HTTP rules, the common HTTP behaviour of both layouts: body limits, content negotiation,
 //! trailing slashes, unknown paths.
 
 mod common;

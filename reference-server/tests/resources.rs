@@ -1,5 +1,5 @@
-//! SPEC.md §4, /api/resource/ and /api/resource/{id}/: CRUD, field validation and Bearer
-//! authentication (SIMPLEJWT.md rows 107-178, D9-D14).
+//! CONTRACT.md RES rules, /api/resource/ and /api/resource/{id}/: CRUD, field validation and Bearer
+//! authentication (as stock simplejwt answers, interop/simplejwt/OBSERVED.md).
 
 mod common;
 

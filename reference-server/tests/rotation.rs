@@ -1,4 +1,4 @@
-//! Refresh token rotation, and blacklisting after rotation (SIMPLEJWT.md phases C and D).
+//! Refresh token rotation, and blacklisting after rotation (CONTRACT.md ROT rules).
 
 mod common;
 

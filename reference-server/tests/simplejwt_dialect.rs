@@ -1,4 +1,4 @@
-//! SPEC.md §5 and SIMPLEJWT.md: /api/v1/token/, /api/v1/token/refresh/, /api/v1/token/verify/
+//! The simplejwt dialect (CONTRACT.md; interop/simplejwt/OBSERVED.md): /api/v1/token/, /api/v1/token/refresh/, /api/v1/token/verify/
 //! and /api/v1/users/, with stock simplejwt 5.5.1's bodies.
 
 mod common;

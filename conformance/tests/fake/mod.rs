@@ -1,8 +1,8 @@
-//! Broken targets for the suite's self-tests: a small stateful fake of the API of SPEC.md that
+//! Broken targets for the suite's self-tests: a small stateful fake of the API of CONTRACT.md that
 //! carries at most one deliberate `Defect`, and a few stateless wiremock mocks (`mocks`).
 //!
 //! The fake is written directly on hyper and shares nothing with the reference server: it is a
-//! second, deliberately simple reading of SPEC.md. Without a defect it conforms; with one, it
+//! second, deliberately simple reading of CONTRACT.md. Without a defect it conforms; with one, it
 //! breaks exactly one rule, at the place where that rule lives (look for `self.has(...)`).
 //! It serves the classic layout (`/gettoken/`, `/api/resource/`, ...) with classic behaviour and
 //! the v1 layout (`/api/v1/token/`, `/api/v1/users/`, ...) with simplejwt behaviour, over one user

@@ -118,7 +118,7 @@ impl App {
         }
     }
 
-    /// Authentication of resource requests: first of all, as SPEC.md §4 says; or (defects)
+    /// Authentication of resource requests: first of all, as AUTH-6 says; or (defects)
     /// only once the resource is found and the body validated, or never for reads.
     fn guard(&self, req: &Req<'_>, at: Checkpoint) -> Result<(), Reply> {
         if matches!(*req.method, Method::GET | Method::HEAD) && self.has(Defect::ReadsArePublic) {
