@@ -267,6 +267,13 @@ bugs! {
         /// GET on an item answers a one-element list (a `filter()` where a `get()` belongs).
         ItemReadAsList,
 
+        /// Without an Authorization header, a token in a form field of the body authenticates.
+        TokenFromFormField,
+        /// Passwords are compared ignoring case (both lowered before the check).
+        PasswordCaseInsensitive,
+        /// PUT and PATCH skip field validation: a value that is not a string is stored as its JSON text.
+        UpdateSkipsValidation,
+
         // ----- expiry boundary
         /// Expiry is compared in whole seconds (`now > exp`): a token lives on through the second of its `exp`.
         ExpiryWholeSeconds,

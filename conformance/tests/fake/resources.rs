@@ -54,13 +54,21 @@ impl App {
     }
 
     /// A token found elsewhere than in the Authorization header (defects only).
-    fn token_elsewhere<'r>(&self, req: &'r Req<'_>) -> Option<&'r str> {
-        let named = |pair: &'r str| {
+    fn token_elsewhere(&self, req: &Req<'_>) -> Option<String> {
+        let named = |pair: &str| {
             let (k, v) = pair.trim().split_once('=')?;
-            TOKEN_NAMES.contains(&k).then_some(v)
+            TOKEN_NAMES.contains(&k).then(|| v.to_string())
         };
         if self.has(Defect::TokenFromQueryString)
             && let Some(t) = req.query.and_then(|q| q.split('&').find_map(named))
+        {
+            return Some(t);
+        }
+        if self.has(Defect::TokenFromFormField)
+            && let Ok(body) = &req.body
+            && let Some(t) = form_urlencoded::parse(body)
+                .find(|(k, _)| TOKEN_NAMES.contains(&k.as_ref()))
+                .map(|(_, v)| v.into_owned())
         {
             return Some(t);
         }
@@ -80,9 +88,10 @@ impl App {
     fn authenticate(&self, req: &Req<'_>) -> Result<(), Reply> {
         let not_provided = || Reply::detail(401, "Authentication credentials were not provided.");
         let value = self.authorization(req.headers);
+        let elsewhere = self.token_elsewhere(req);
         let parts: Vec<&str> = value.split_whitespace().collect();
         let token = match parts[..] {
-            [] => match self.token_elsewhere(req) {
+            [] => match elsewhere.as_deref() {
                 Some(token) => token,
                 None => return Err(not_provided()),
             },
@@ -250,7 +259,18 @@ impl App {
                 let data = self.update_data(req)?;
                 let patch = *method == Method::PATCH;
                 let required = !patch || self.has(Defect::PatchRequiresBothFields);
-                let (mut f1, mut f2) = self.resource_fields(&data, required)?;
+                let (mut f1, mut f2) = if self.has(Defect::UpdateSkipsValidation) {
+                    let raw = |name: &str| match &data {
+                        Data::Fields(m) => m.get(name).map(|v| match v {
+                            Value::String(s) => s.trim().to_string(),
+                            other => other.to_string(),
+                        }),
+                        Data::NotAnObject(_) => None,
+                    };
+                    (raw("field1"), raw("field2"))
+                } else {
+                    self.resource_fields(&data, required)?
+                };
                 if patch && self.has(Defect::PatchNotTrimmed) {
                     let raw = |name: &str| match &data {
                         Data::Fields(m) => m.get(name).and_then(Value::as_str).map(str::to_string),

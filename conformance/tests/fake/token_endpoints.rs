@@ -75,7 +75,10 @@ impl App {
                     .flatten()
             });
         let Some(user) = user.filter(|u| {
-            (u.password == password || self.has(Defect::LoginIgnoresPassword))
+            (u.password == password
+                || self.has(Defect::LoginIgnoresPassword)
+                || (self.has(Defect::PasswordCaseInsensitive)
+                    && u.password.eq_ignore_ascii_case(&password)))
                 && (u.active || self.has(Defect::InactiveCanLogIn))
         }) else {
             if user.is_none() && self.has(Defect::UnknownLoginSaysSo) {
