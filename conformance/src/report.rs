@@ -463,12 +463,17 @@ pub fn junit(reports: &[Report]) -> String {
                 let first = message.lines().next().unwrap_or("");
                 match v {
                     Verdict::Failed => {
+                        let cited: String = s
+                            .rules()
+                            .iter()
+                            .map(|id| format!("rule: {}\n", contract::cite(id)))
+                            .collect();
                         let _ = writeln!(
                             out,
                             ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
                             xml(first),
                             xml(&s.rules().join(", ")),
-                            xml(message)
+                            xml(&format!("{cited}{message}"))
                         );
                     }
                     Verdict::Skipped => {
@@ -677,5 +682,7 @@ mod tests {
         );
         assert!(j["contract_version"].is_string());
         assert!(x.contains("type=\"OBT-2\""), "{x}");
+        assert!(x.contains("rule: OBT-2 — "), "{x}");
+        assert!(x.contains("CONTRACT.md#obt-2"), "{x}");
     }
 }
