@@ -139,11 +139,9 @@ fn no_auth(w: &mut ApiWorld) {
     w.auth = Auth::None;
 }
 
-/// Waits until just past the token's own `exp`, counted from its arrival; skips beyond --max-wait.
-#[given(regex = r"^I wait until (\$\{\w+\}) has expired$")]
-#[when(regex = r"^I wait until (\$\{\w+\}) has expired$")]
-async fn wait_until_expired(w: &mut ApiWorld, reference: String) {
-    let token = w.held(&reference);
+/// The token a wait step names, with its integer `exp` and `iat`, or a failure.
+fn awaitable(w: &ApiWorld, reference: &str) -> (crate::world::Token, i64, i64) {
+    let token = w.held(reference);
     let claims = jwt::decode(&token.value)
         .unwrap_or_else(|e| w.fail(format!("{reference} is not a decodable JWT: {e}")))
         .claims;
@@ -155,6 +153,26 @@ async fn wait_until_expired(w: &mut ApiWorld, reference: String) {
             "{reference} has no integer exp and iat, so its expiry cannot be awaited"
         ))
     };
+    (token, exp, iat)
+}
+
+/// Sleeps, the token being one the scenario meant to let die (its failures are not in-flight
+/// expiry).
+async fn sleep_awaiting(w: &mut ApiWorld, reference: &str, wait: Duration) {
+    w.awaited.push(
+        reference
+            .trim_start_matches("${")
+            .trim_end_matches('}')
+            .to_string(),
+    );
+    tokio::time::sleep(wait).await;
+}
+
+/// Waits until just past the token's own `exp`, counted from its arrival; skips beyond --max-wait.
+#[given(regex = r"^I wait until (\$\{\w+\}) has expired$")]
+#[when(regex = r"^I wait until (\$\{\w+\}) has expired$")]
+async fn wait_until_expired(w: &mut ApiWorld, reference: String) {
+    let (token, exp, iat) = awaitable(w, &reference);
     let lifetime = Duration::from_secs(u64::try_from(exp - iat).unwrap_or(0));
     let deadline = token.received + lifetime + w.t.profile.leeway + EXPIRY_MARGIN;
     let wait = deadline
@@ -168,13 +186,7 @@ async fn wait_until_expired(w: &mut ApiWorld, reference: String) {
             w.t.max_wait.as_secs()
         ));
     }
-    w.awaited.push(
-        reference
-            .trim_start_matches("${")
-            .trim_end_matches('}')
-            .to_string(),
-    );
-    tokio::time::sleep(wait).await;
+    sleep_awaiting(w, &reference, wait).await;
 }
 
 #[then(regex = r"^(\$\{[^}]+\}) (?:is|is still) accepted by the protected endpoint$")]
@@ -241,18 +253,7 @@ const INSIDE_EXP_SECOND: Duration = Duration::from_millis(350);
 #[given(regex = r"^I wait until (\$\{\w+\}) has just expired$")]
 #[when(regex = r"^I wait until (\$\{\w+\}) has just expired$")]
 async fn wait_until_just_expired(w: &mut ApiWorld, reference: String) {
-    let token = w.held(&reference);
-    let claims = jwt::decode(&token.value)
-        .unwrap_or_else(|e| w.fail(format!("{reference} is not a decodable JWT: {e}")))
-        .claims;
-    let (Some(exp), Some(iat)) = (
-        claims.get("exp").and_then(Value::as_i64),
-        claims.get("iat").and_then(Value::as_i64),
-    ) else {
-        w.fail(format!(
-            "{reference} has no integer exp and iat, so its expiry cannot be awaited"
-        ))
-    };
+    let (token, exp, iat) = awaitable(w, &reference);
     let unix = |t: SystemTime| {
         t.duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
@@ -276,13 +277,7 @@ async fn wait_until_just_expired(w: &mut ApiWorld, reference: String) {
             w.t.max_wait.as_secs()
         ));
     }
-    w.awaited.push(
-        reference
-            .trim_start_matches("${")
-            .trim_end_matches('}')
-            .to_string(),
-    );
-    tokio::time::sleep(wait).await;
+    sleep_awaiting(w, &reference, wait).await;
 }
 
 #[given(regex = r"^(\$\{\w+\}) has not expired yet$")]
