@@ -128,7 +128,12 @@ async fn start(args: &TargetArgs, client: Client) -> Result<Vec<Plan>, Unusable>
         }
         let signing_key = Some(key.clone().into_bytes());
         let target = Target {
-            redactor: Target::redactor_for(&account, Some(&inactive), signing_key.as_deref()),
+            redactor: Target::redactor_for(
+                &account,
+                Some(&inactive),
+                signing_key.as_deref(),
+                client.transport(),
+            ),
             base_url: server.base_url(),
             profile,
             account,

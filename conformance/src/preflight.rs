@@ -30,6 +30,9 @@ pub async fn check(t: &Target) -> Result<(), String> {
         .await;
     let resp = match ex.outcome {
         Ok(r) => r,
+        Err(TransportError::Connect(why)) if why.contains(conformance::tls::NOT_TRUSTED) => {
+            return Err(format!("cannot reach {}: {why}", t.base_url));
+        }
         Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
             return Err(format!(
                 "cannot reach {}: {e}. Is the server running, and is --base-url right?",

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::{http::Client, profile::Profile, redact::Redactor};
+use crate::{http::Client, profile::Profile, redact::Redactor, tls::Transport};
 
 /// Credentials of an account on the target.
 #[derive(Debug, Clone)]
@@ -43,6 +43,7 @@ impl Target {
         account: &Account,
         inactive: Option<&Account>,
         key: Option<&[u8]>,
+        transport: &Transport,
     ) -> Redactor {
         let mut secrets = vec![(account.password.clone(), "<password>")];
         if let Some(i) = inactive {
@@ -51,6 +52,7 @@ impl Target {
         if let Some(k) = key {
             secrets.push((String::from_utf8_lossy(k).into_owned(), "<signing key>"));
         }
+        secrets.extend(transport.secrets());
         Redactor::new(secrets)
     }
 
