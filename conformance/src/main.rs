@@ -64,6 +64,7 @@ fn main() -> ExitCode {
 /// One planned run: a target, and (for the bundled server) what keeps it alive.
 struct Plan {
     target: Arc<Target>,
+    preflight: preflight::Findings,
     _server: Option<bundled::Server>,
 }
 
@@ -95,6 +96,9 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
     let mut reports: Vec<Report> = Vec::new();
     for plan in plans {
         let t = &plan.target;
+        if let Some(warning) = preflight::lifetime_warning(&plan.preflight, selection.concurrency) {
+            eprintln!("jwt-conformance: {warning}");
+        }
         if !args.target.quiet {
             eprintln!(
                 "checking {} with profile {} ({} dialect){}",
@@ -236,7 +240,7 @@ async fn remote_plan(args: &cli::TargetArgs, url: &str, client: Client) -> Resul
         }
     };
     let signing_key = args.signing_key.clone().map(String::into_bytes);
-    let target = Target {
+    let mut target = Target {
         redactor: Target::redactor_for(
             &account,
             inactive.as_ref(),
@@ -252,9 +256,10 @@ async fn remote_plan(args: &cli::TargetArgs, url: &str, client: Client) -> Resul
         max_wait: args.max_wait,
         client,
     };
-    preflight::check(&target).await.map_err(Unusable)?;
+    let preflight = preflight::check(&mut target).await.map_err(Unusable)?;
     Ok(Plan {
         target: Arc::new(target),
+        preflight,
         _server: None,
     })
 }

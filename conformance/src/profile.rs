@@ -75,6 +75,11 @@ pub struct Profile {
     pub blacklist_after_rotation: bool,
     /// Size of the body sent to provoke a 413.
     pub oversized_body_bytes: usize,
+    /// Endpoints the profile may have (`"verify"` in `v1`): probed before the run, and dropped
+    /// when the target answers 404. A path a profile file names itself is required instead.
+    pub optional: Vec<String>,
+    /// Why an endpoint is absent, by name, when a probe found out (the skip reason).
+    pub absent: Vec<(String, String)>,
 }
 
 /// The names `--profile` accepts besides a path.
@@ -83,6 +88,36 @@ pub const BUILT_IN: [&str; 2] = ["classic", "v1"];
 const DEFAULT_OVERSIZED_BODY: usize = 8 * 1024 * 1024;
 
 impl Profile {
+    /// The path of an endpoint by name (`obtain`, `refresh`, ...).
+    pub fn endpoint(&self, name: &str) -> Option<&str> {
+        let e = &self.endpoints;
+        match name {
+            "obtain" => e.obtain.as_deref(),
+            "refresh" => e.refresh.as_deref(),
+            "verify" => e.verify.as_deref(),
+            "protected" => e.protected.as_deref(),
+            "resources" => e.resources.as_deref(),
+            "users" => e.users.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Removes an endpoint a probe found absent, keeping why (the skip reason of its scenarios).
+    pub fn drop_endpoint(&mut self, name: &str, reason: String) {
+        let e = &mut self.endpoints;
+        let slot = match name {
+            "obtain" => &mut e.obtain,
+            "refresh" => &mut e.refresh,
+            "verify" => &mut e.verify,
+            "protected" => &mut e.protected,
+            "resources" => &mut e.resources,
+            "users" => &mut e.users,
+            _ => return,
+        };
+        *slot = None;
+        self.absent.push((name.to_string(), reason));
+    }
+
     /// Document 000: `/gettoken/`, `/tokenrefresh/`, `/verifytoken/`, `/api/resource/`.
     pub fn classic() -> Self {
         Profile {
@@ -103,10 +138,13 @@ impl Profile {
             rotate_refresh_tokens: None,
             blacklist_after_rotation: false,
             oversized_body_bytes: DEFAULT_OVERSIZED_BODY,
+            optional: Vec::new(),
+            absent: Vec::new(),
         }
     }
 
-    /// Document 004: `/api/v1/token/` (email login), its refresh and verify, `/api/v1/users/`.
+    /// Document 004: `/api/v1/token/` (email login), its refresh, `/api/v1/users/`; document 004
+    /// has no verify endpoint, so `/api/v1/token/verify/` is probed, not required.
     pub fn v1() -> Self {
         Profile {
             name: "v1".into(),
@@ -120,6 +158,7 @@ impl Profile {
                 resources: None,
                 users: Some("/api/v1/users/".into()),
             },
+            optional: vec!["verify".into()],
             ..Profile::classic()
         }
     }
@@ -195,6 +234,17 @@ impl Profile {
                     }
                     Ok(())
                 };
+            // A path the file names, even to remove it, is the user's word: no probe.
+            let named = [
+                ("obtain", e.obtain.is_some()),
+                ("refresh", e.refresh.is_some()),
+                ("verify", e.verify.is_some()),
+                ("protected", e.protected.is_some()),
+                ("resources", e.resources.is_some()),
+                ("users", e.users.is_some()),
+            ];
+            p.optional
+                .retain(|o| !named.iter().any(|(n, given)| *given && n == o));
             slot(&mut p.endpoints.obtain, e.obtain)?;
             slot(&mut p.endpoints.refresh, e.refresh)?;
             slot(&mut p.endpoints.verify, e.verify)?;
@@ -346,6 +396,24 @@ mod tests {
         assert_eq!(p.access_lifetime, Some(Duration::from_secs(2)));
         assert_eq!(p.rotate_refresh_tokens, Some(true));
         assert!(p.blacklist_after_rotation);
+    }
+
+    #[test]
+    fn v1_verify_is_probed_unless_a_file_names_it() {
+        assert_eq!(Profile::v1().optional, vec!["verify"]);
+        assert!(Profile::classic().optional.is_empty());
+        let inherited = Profile::from_toml("base = \"v1\"\n", "x").expect("valid");
+        assert_eq!(inherited.optional, vec!["verify"]);
+        let named = Profile::from_toml(
+            "base = \"v1\"\n[endpoints]\nverify = \"/api/v1/token/verify/\"\n",
+            "x",
+        )
+        .expect("valid");
+        assert!(named.optional.is_empty());
+        let mut p = Profile::v1();
+        p.drop_endpoint("verify", "probed".into());
+        assert_eq!(p.endpoint("verify"), None);
+        assert_eq!(p.absent, vec![("verify".to_string(), "probed".to_string())]);
     }
 
     #[test]

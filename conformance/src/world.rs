@@ -292,14 +292,12 @@ impl ApiWorld {
                 return None;
             }
             let lifetime = lifetime(&token.value)?;
-            // `exp` is floored, so the token may die up to a second before received + lifetime.
-            let age = ex.sent.duration_since(token.received).unwrap_or_default() + Duration::from_secs(1);
-            (age >= lifetime).then(|| {
+            expired_by(token.received, lifetime, ex.received).then(|| {
                 format!(
                     "${{{name}}} expired while the scenario ran (it lives {} s; the target took {:.1} s to get this far): \
                      give the target longer token lifetimes, or lower --concurrency",
                     lifetime.as_secs(),
-                    ex.sent.duration_since(token.received).unwrap_or_default().as_secs_f64()
+                    ex.received.duration_since(token.received).unwrap_or_default().as_secs_f64()
                 )
             })
         })
@@ -461,8 +459,13 @@ impl ApiWorld {
             "users" => &e.users,
             _ => self.fail(format!("suite error: no endpoint is called {name:?}")),
         };
-        path.clone()
-            .unwrap_or_else(|| skip(format!("the profile has no {name} endpoint")))
+        path.clone().unwrap_or_else(|| {
+            let probed = self.t.profile.absent.iter().find(|(n, _)| n == name);
+            match probed {
+                Some((_, why)) => skip(why.clone()),
+                None => skip(format!("the profile has no {name} endpoint")),
+            }
+        })
     }
 
     /// Sends a request and records it; fails on a transport error or a broken invariant.
@@ -797,6 +800,15 @@ fn case_swapped(text: &str) -> Result<String, Unresolved> {
     Ok(swapped)
 }
 
+/// Whether a token that arrived at `received` and lives `lifetime` may have expired by the time
+/// a response `answered`: the server may check it at any moment until its answer is complete,
+/// so the age that counts is at the response's arrival, not at sending. `exp` is floored, so
+/// the token may die up to a second before `received + lifetime`.
+pub fn expired_by(received: SystemTime, lifetime: Duration, answered: SystemTime) -> bool {
+    let age = answered.duration_since(received).unwrap_or_default() + Duration::from_secs(1);
+    age >= lifetime
+}
+
 /// `exp - iat` of a token.
 pub fn lifetime(token: &str) -> Option<Duration> {
     let c = jwt::decode(token).ok()?.claims;
@@ -823,3 +835,27 @@ pub const NO_RESOURCES: &str = "the profile has no resource collection (endpoint
 
 /// How long after a token's own expiry the suite waits before using it, to be just past `exp`.
 pub const EXPIRY_MARGIN: Duration = Duration::from_millis(400);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_flight_expiry_is_judged_when_the_response_arrived() {
+        let got = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let lifetime = Duration::from_secs(5);
+        // Sent 3 s after the token arrived (still valid), answered 4.5 s after: the server may
+        // have checked it past its floored `exp`.
+        let sent = got + Duration::from_secs(3);
+        let answered = got + Duration::from_millis(4500);
+        assert!(!expired_by(got, lifetime, sent));
+        assert!(expired_by(got, lifetime, answered));
+        assert!(!expired_by(
+            got,
+            lifetime,
+            got + Duration::from_millis(3900)
+        ));
+        // A clock that went backwards is not an expiry.
+        assert!(!expired_by(got, lifetime, got - Duration::from_secs(10)));
+    }
+}
