@@ -12,6 +12,7 @@ use base64::Engine as _;
 use conformance::{
     http::{Exchange, RawConnection, RawResponse, Request, Response, TransportError},
     jwt::{self, DeriveError, Forge},
+    profile::WireNames,
     target::Target,
     template::{self, Escape, Unresolved},
 };
@@ -153,8 +154,11 @@ pub struct ApiWorld {
 pub const INVARIANT_RULES: &[&str] =
     &["HTTP-8", "HTTP-12", "HTTP-13", "HTTP-14", "AUTH-5", "USR-2"];
 
-/// The exact challenge of every 401 (AUTH-5).
-pub const BEARER_CHALLENGE: &str = "Bearer realm=\"api\"";
+/// The exact challenge of every 401 (AUTH-5): `Bearer realm="api"`, in the profile's scheme
+/// (simplejwt challenges with the first of its `AUTH_HEADER_TYPES`).
+pub fn challenge(wire: &WireNames) -> String {
+    format!("{} realm=\"api\"", wire.scheme())
+}
 
 /// Prefixes of the password-hash encodings in common use (Django's, argon2, bcrypt, crypt).
 const HASH_MARKERS: &[&str] = &[
@@ -178,13 +182,12 @@ fn invariant_broken(
     resp: &Response,
     profile_endpoint: bool,
     password: &str,
+    challenge: &str,
 ) -> Option<&'static str> {
     if resp.status >= 500 {
         return Some("HTTP-14: no input, however malformed, produces a 5xx");
     }
-    if resp.status == 401
-        && resp.header("www-authenticate").map(str::trim) != Some(BEARER_CHALLENGE)
-    {
+    if resp.status == 401 && resp.header("www-authenticate").map(str::trim) != Some(challenge) {
         return Some("AUTH-5: every 401 carries exactly WWW-Authenticate: Bearer realm=\"api\"");
     }
     if resp.status == 405 && resp.header("allow").is_none() {
@@ -397,6 +400,7 @@ impl ApiWorld {
             server_now: self.server_now(token),
             leeway: i64::try_from(self.t.profile.leeway.as_secs()).unwrap_or(i64::MAX),
             inactive_user_id: self.t.inactive_user_id.as_deref(),
+            names: &self.t.profile.wire,
         };
         jwt::derive(&token.value, derivation, &forge).map_err(|e| match e {
             DeriveError::Unknown(_) => Unresolved::Error(e.to_string()),
@@ -479,7 +483,7 @@ impl ApiWorld {
         let url = self.url_of(dest).await;
         let mut headers = Vec::new();
         if let Auth::Header(h) = &self.auth {
-            headers.push(("Authorization".to_string(), h.clone()));
+            headers.push((self.t.profile.wire.auth_header_name.clone(), h.clone()));
         }
         for (name, value) in &self.extra_headers {
             headers.push((name.clone(), self.expand(value, Escape::Plain)));
@@ -508,9 +512,14 @@ impl ApiWorld {
         match outcome {
             Ok(resp) => {
                 let req = &self.history[self.history.len() - 1].request;
-                if let Some(rule) =
-                    invariant_broken(req, &resp, profile_endpoint, &self.t.account.password)
-                {
+                let challenge = challenge(&self.t.profile.wire);
+                if let Some(rule) = invariant_broken(
+                    req,
+                    &resp,
+                    profile_endpoint,
+                    &self.t.account.password,
+                    &challenge,
+                ) {
                     self.fail(format!("{INVARIANT}{rule}"));
                 }
                 resp
@@ -545,7 +554,7 @@ impl ApiWorld {
         token: &str,
         body: Option<Value>,
     ) -> Response {
-        let mut headers = vec![("Authorization".to_string(), format!("Bearer {token}"))];
+        let mut headers = vec![self.t.profile.wire.authorization(token)];
         if body.is_some() {
             headers.push(("Content-Type".into(), "application/json".into()));
         }
@@ -734,7 +743,7 @@ impl ApiWorld {
             self.t.client.send(Request {
                 method: "DELETE".into(),
                 url: url.clone(),
-                headers: vec![("Authorization".into(), format!("Bearer {token}"))],
+                headers: vec![self.t.profile.wire.authorization(&token)],
                 body: Vec::new(),
             })
         });

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use hyper::{Method, Request, StatusCode, Uri};
 use rustls::pki_types::ServerName;
 use serde_json::{Value, json};
@@ -109,7 +109,7 @@ impl Origin {
 struct Template {
     method: Method,
     uri: Uri,
-    authorization: Option<HeaderValue>,
+    authorization: Option<(HeaderName, HeaderValue)>,
     json: Option<Bytes>,
 }
 
@@ -153,8 +153,8 @@ impl Workload {
         *request.uri_mut() = t.uri.clone();
         let headers = request.headers_mut();
         headers.insert(HOST, self.host.clone());
-        if let Some(auth) = &t.authorization {
-            headers.insert(AUTHORIZATION, auth.clone());
+        if let Some((name, value)) = &t.authorization {
+            headers.insert(name.clone(), value.clone());
         }
         if t.json.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -187,7 +187,7 @@ impl Workload {
 pub struct Prepared {
     pub workload: Workload,
     /// The resource created for `Endpoint::Resource`: its path and a token that may delete it.
-    created: Option<(String, HeaderValue)>,
+    created: Option<(String, (HeaderName, HeaderValue))>,
 }
 
 impl Prepared {
@@ -273,7 +273,14 @@ pub async fn prepare(
             .ok_or_else(|| format!("the login at {obtain} answered no \"access\" token"))?;
         pool.push(access);
     }
-    let bearer = |token: &str| HeaderValue::from_str(&format!("Bearer {token}")).ok();
+    // The profile's header and scheme (`Authorization: Bearer` unless it renames them).
+    let bearer = |token: &str| {
+        let (name, value) = profile.wire.authorization(token);
+        Some((
+            HeaderName::from_bytes(name.as_bytes()).ok()?,
+            HeaderValue::from_str(&value).ok()?,
+        ))
+    };
     let mut created = None;
     let templates: Vec<Template> = match endpoint {
         Endpoint::Obtain => {
@@ -367,7 +374,7 @@ impl Helper<'_> {
         &self,
         method: Method,
         path: &str,
-        authorization: Option<HeaderValue>,
+        authorization: Option<(HeaderName, HeaderValue)>,
         json: Option<Bytes>,
     ) -> Result<Template, String> {
         let full = format!("{}{path}", self.origin.base_path);
@@ -386,7 +393,7 @@ impl Helper<'_> {
         &mut self,
         method: Method,
         path: &str,
-        authorization: Option<HeaderValue>,
+        authorization: Option<(HeaderName, HeaderValue)>,
         json: Option<Bytes>,
     ) -> Result<(StatusCode, Bytes), String> {
         let template = self.template(method.clone(), path, authorization, json)?;
