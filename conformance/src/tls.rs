@@ -115,22 +115,38 @@ impl Transport {
             .with_safe_default_protocol_versions()
             .map_err(|e| SetupError::Verifier(e.to_string()))?
             .dangerous();
-        let tls = if options.insecure {
-            builder.with_custom_certificate_verifier(Arc::new(AcceptAnything(provider)))
+        let verifier: Arc<dyn ServerCertVerifier> = if options.insecure {
+            Arc::new(Unverified {
+                provider,
+                refusal: None,
+            })
         } else {
             let extra = match &options.cacert {
                 Some(path) => read_pem(path)?,
                 None => Vec::new(),
             };
-            let verifier = if extra.is_empty() {
-                rustls_platform_verifier::Verifier::new(provider)
+            let given = !extra.is_empty();
+            let platform = if given {
+                rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
             } else {
-                rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider)
+                rustls_platform_verifier::Verifier::new(provider.clone())
+            };
+            match platform {
+                Ok(v) => Arc::new(v),
+                Err(e) if given => return Err(SetupError::Verifier(e.to_string())),
+                // A machine without CA certificates can still check an http:// target; an
+                // https:// one is refused at its handshake, saying why.
+                Err(e) => Arc::new(Unverified {
+                    provider,
+                    refusal: Some(format!(
+                        "no certificate authority is trusted on this machine: {e}"
+                    )),
+                }),
             }
-            .map_err(|e| SetupError::Verifier(e.to_string()))?;
-            builder.with_custom_certificate_verifier(Arc::new(verifier))
-        }
-        .with_no_client_auth();
+        };
+        let tls = builder
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
         let headers = options
             .headers
             .iter()
@@ -235,7 +251,7 @@ pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
 /// A TLS failure said as one sentence about the certificate, when that is what it was.
 pub fn certificate_sentence(error: &str) -> String {
     let lower = error.to_ascii_lowercase();
-    if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("cert") {
+    if lower.contains("certificate") || lower.contains("unknownissuer") {
         format!(
             "{NOT_TRUSTED} ({}): give its CA with --cacert FILE, or accept any certificate with --insecure",
             error.trim()
@@ -273,12 +289,16 @@ fn parse_header(text: &str) -> Result<(HeaderName, HeaderValue), SetupError> {
     Ok((name, value))
 }
 
-/// `--insecure`: every certificate is accepted; handshake signatures are still checked, so the
-/// connection is encrypted to whoever holds the presented key.
+/// `--insecure`: every certificate is accepted (`refusal` is `None`); handshake signatures are
+/// still checked, so the connection is encrypted to whoever holds the presented key. With a
+/// `refusal`, every certificate is refused with it (no trust roots to check one against).
 #[derive(Debug)]
-struct AcceptAnything(Arc<rustls::crypto::CryptoProvider>);
+struct Unverified {
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    refusal: Option<String>,
+}
 
-impl ServerCertVerifier for AcceptAnything {
+impl ServerCertVerifier for Unverified {
     fn verify_server_cert(
         &self,
         _: &CertificateDer<'_>,
@@ -287,7 +307,10 @@ impl ServerCertVerifier for AcceptAnything {
         _: &[u8],
         _: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        match &self.refusal {
+            None => Ok(ServerCertVerified::assertion()),
+            Some(why) => Err(rustls::Error::General(why.clone())),
+        }
     }
 
     fn verify_tls12_signature(
@@ -300,7 +323,7 @@ impl ServerCertVerifier for AcceptAnything {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -314,12 +337,14 @@ impl ServerCertVerifier for AcceptAnything {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 

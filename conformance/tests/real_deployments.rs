@@ -369,3 +369,40 @@ async fn every_request_carries_the_extra_headers() {
         "every request (and the garbage request line) carries the --header"
     );
 }
+
+/// A machine without CA certificates (a minimal container) still checks an `http://` target;
+/// an `https://` one stops at its certificate, in one sentence.
+#[tokio::test(flavor = "multi_thread")]
+async fn without_system_trust_roots_http_still_works() {
+    let srv = server().await;
+    let front = tls_front(&srv.base_url()).await;
+    let no_roots = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            let dir = std::env::temp_dir().join(format!("no-roots-{}", std::process::id()));
+            Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
+                .env_clear()
+                .env("SSL_CERT_FILE", dir.join("none.pem"))
+                .env("SSL_CERT_DIR", dir.join("none"))
+                .args(&args)
+                .arg("--quiet")
+                .output()
+                .expect("the binary runs")
+        })
+    };
+    let out = no_roots(target_args(&srv.base_url(), &["--tags", "@obtaining"]))
+        .await
+        .expect("joined");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = no_roots(target_args(&front.base_url, &["--tags", "@obtaining"]))
+        .await
+        .expect("joined");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("TLS certificate is not trusted"), "{err}");
+    assert!(err.contains("no certificate authority is trusted"), "{err}");
+}
