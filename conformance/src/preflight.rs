@@ -28,6 +28,7 @@ pub struct Findings {
 
 /// A scenario makes a few requests in a row, and with `concurrency` scenarios in flight each
 /// request may wait behind the others' logins: a token should outlive that many logins, twice.
+/// The estimate is the worst case (a target that serves one request at a time), hence "may".
 pub fn lifetime_warning(f: &Findings, concurrency: usize) -> Option<String> {
     let (login, lifetime) = (f.login_time?, f.access_lifetime?);
     let in_flight = login.mul_f64(2.0 * concurrency as f64);
@@ -37,7 +38,7 @@ pub fn lifetime_warning(f: &Findings, concurrency: usize) -> Option<String> {
     let fits = (lifetime.as_secs_f64() / (2.0 * login.as_secs_f64().max(1e-3))).floor() as usize;
     Some(format!(
         "warning: one login took {:.2} s, so with --concurrency {concurrency} a scenario may wait about {:.0} s for its requests, \
-         longer than the {} s access tokens live: tokens will expire in flight and those scenarios are skipped; \
+         longer than the {} s access tokens live: tokens may expire in flight, and those scenarios are then skipped; \
          lower --concurrency (to {} or less) or give the target longer token lifetimes",
         login.as_secs_f64(),
         in_flight.as_secs_f64(),
