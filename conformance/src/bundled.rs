@@ -127,8 +127,13 @@ async fn start(args: &TargetArgs, client: Client) -> Result<Vec<Plan>, Unusable>
             );
         }
         let signing_key = Some(key.clone().into_bytes());
-        let target = Target {
-            redactor: Target::redactor_for(&account, Some(&inactive), signing_key.as_deref()),
+        let mut target = Target {
+            redactor: Target::redactor_for(
+                &account,
+                Some(&inactive),
+                signing_key.as_deref(),
+                client.transport(),
+            ),
             base_url: server.base_url(),
             profile,
             account,
@@ -138,9 +143,12 @@ async fn start(args: &TargetArgs, client: Client) -> Result<Vec<Plan>, Unusable>
             max_wait: args.max_wait,
             client: client.clone(),
         };
-        crate::preflight::check(&target).await.map_err(Unusable)?;
+        let preflight = crate::preflight::check(&mut target)
+            .await
+            .map_err(Unusable)?;
         plans.push(Plan {
             target: Arc::new(target),
+            preflight,
             _server: Some(server),
         });
     }

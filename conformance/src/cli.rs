@@ -78,9 +78,39 @@ pub struct TargetArgs {
     #[arg(long, env = "REQUEST_TIMEOUT", default_value = "10s", value_parser = duration)]
     pub request_timeout: std::time::Duration,
 
+    /// PEM file of CA certificates trusted besides the platform's, for an https:// target
+    #[arg(long, env = "CACERT", value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Accept any TLS certificate (self-signed, expired, another host's); every report says so
+    #[arg(long, env = "INSECURE")]
+    pub insecure: bool,
+
+    /// A header field sent with every request, e.g. 'X-Api-Key: …' (repeatable; in EXTRA_HEADERS, one per line)
+    #[arg(
+        long = "header",
+        short = 'H',
+        env = "EXTRA_HEADERS",
+        value_name = "NAME: VALUE",
+        value_delimiter = '\n',
+        hide_env_values = true
+    )]
+    pub headers: Vec<String>,
+
     /// No progress output on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+impl TargetArgs {
+    /// How the target is reached: TLS settings and extra headers.
+    pub fn transport(&self) -> conformance::tls::TransportOptions {
+        conformance::tls::TransportOptions {
+            cacert: self.cacert.clone(),
+            insecure: self.insecure,
+            headers: self.headers.clone(),
+        }
+    }
 }
 
 /// Options of a conformance run.
@@ -243,6 +273,23 @@ mod tests {
         assert_eq!(cli.run.target.max_wait, std::time::Duration::from_secs(60));
         assert_eq!(cli.run.target.profile.as_deref(), Some("v1"));
         assert!(cli.command.is_none());
+        let cli = Cli::try_parse_from([
+            "jwt-conformance",
+            "--insecure",
+            "--cacert",
+            "ca.pem",
+            "--header",
+            "X-A: 1",
+            "-H",
+            "X-B: 2",
+        ])
+        .expect("parses");
+        assert!(cli.run.target.insecure);
+        assert_eq!(cli.run.target.headers, vec!["X-A: 1", "X-B: 2"]);
+        assert_eq!(
+            cli.run.target.cacert.as_deref(),
+            Some(std::path::Path::new("ca.pem"))
+        );
         assert!(Cli::try_parse_from(["jwt-conformance", "--max-wait", "soon"]).is_err());
         assert!(Cli::try_parse_from(["jwt-conformance", "--concurrency", "0"]).is_err());
         let p = Cli::try_parse_from([

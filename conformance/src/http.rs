@@ -2,18 +2,19 @@
 //! kept whole, and every exchange renderable for a report: the request, the response, the
 //! decoded claims of any token involved, and a curl command that replays it. All of it redacted.
 //!
-//! Also a few raw-TCP probes for what a client library cannot send (malformed request lines,
-//! a second request on the connection that just got a 413).
+//! Also a few raw-TCP probes (over TLS for https) for what a client library cannot send
+//! (malformed request lines, a second request on the connection that just got a 413).
 
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
-};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::{jwt, redact::Redactor};
+use crate::{
+    jwt,
+    redact::Redactor,
+    tls::{Stream, Transport},
+};
 
 /// One request, as sent.
 #[derive(Debug, Clone)]
@@ -79,28 +80,42 @@ pub struct Exchange {
     pub outcome: Result<Response, TransportError>,
     /// When the request was sent.
     pub sent: std::time::SystemTime,
+    /// When the whole response (or the transport error) arrived.
+    pub received: std::time::SystemTime,
 }
 
-/// A reqwest client configured for conformance checks: no redirects followed, bounded time.
+/// A reqwest client configured for conformance checks: no redirects followed, bounded time,
+/// the run's TLS settings, and its `--header` fields on every request.
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: reqwest::Client,
     timeout: Duration,
+    transport: Transport,
 }
 
 impl Client {
-    /// A client whose every request gives up after `timeout`.
+    /// A client whose every request gives up after `timeout` (platform trust roots, no extra
+    /// header).
     pub fn new(timeout: Duration) -> Result<Self, String> {
-        // reqwest is built without a bundled crypto provider; install ring's once for https.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        Client::with_transport(timeout, Transport::plain().map_err(|e| e.to_string())?)
+    }
+
+    /// A client that reaches the target as `transport` says.
+    pub fn with_transport(timeout: Duration, transport: Transport) -> Result<Self, String> {
+        // reqwest honours HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY by default.
         let inner = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .pool_max_idle_per_host(64)
+            .tls_backend_preconfigured(transport.tls_config().as_ref().clone())
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Client { inner, timeout })
+        Ok(Client {
+            inner,
+            timeout,
+            transport,
+        })
     }
 
     /// The per-request time limit.
@@ -108,14 +123,22 @@ impl Client {
         self.timeout
     }
 
-    /// Sends `request` and reads the whole response.
-    pub async fn send(&self, request: Request) -> Exchange {
+    /// The TLS settings and extra headers every request of the run uses.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Sends `request` (with the run's `--header` fields) and reads the whole response.
+    pub async fn send(&self, mut request: Request) -> Exchange {
+        self.transport.add_headers(&mut request.headers);
         let sent = std::time::SystemTime::now();
         let outcome = self.try_send(&request).await;
+        let received = std::time::SystemTime::now();
         Exchange {
             request,
             outcome,
             sent,
+            received,
         }
     }
 
@@ -134,7 +157,7 @@ impl Client {
             if e.is_timeout() {
                 TransportError::Timeout(self.timeout)
             } else if e.is_connect() {
-                TransportError::Connect(error_chain(&e))
+                TransportError::Connect(crate::tls::certificate_sentence(&error_chain(&e)))
             } else {
                 TransportError::Dropped(error_chain(&e))
             }
@@ -301,31 +324,54 @@ pub struct RawResponse {
     pub request_fully_sent: bool,
 }
 
-/// `host:port` of an `http://` base URL; `None` for https (raw probes speak plain HTTP only).
-pub fn raw_address(base_url: &str) -> Option<String> {
-    let url = reqwest::Url::parse(base_url).ok()?;
-    if url.scheme() != "http" {
-        return None;
-    }
-    Some(format!(
-        "{}:{}",
-        url.host_str()?,
-        url.port_or_known_default()?
-    ))
+/// Where a raw probe connects: `host:port`, and the name to verify over https.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawAddress {
+    /// `host:port`.
+    pub addr: String,
+    /// The host, as the `Host` header names it.
+    pub host: String,
+    /// Whether the base URL is `https://`.
+    pub tls: bool,
 }
 
-/// A plain-HTTP connection that can carry several requests.
+/// Where the raw probes of an `http://` or `https://` base URL connect. They connect directly:
+/// proxy environment variables do not apply to them.
+pub fn raw_address(base_url: &str) -> Option<RawAddress> {
+    let url = reqwest::Url::parse(base_url).ok()?;
+    let tls = match url.scheme() {
+        "http" => false,
+        "https" => true,
+        _ => return None,
+    };
+    let host = url.host_str()?.to_string();
+    Some(RawAddress {
+        addr: format!("{host}:{}", url.port_or_known_default()?),
+        host,
+        tls,
+    })
+}
+
+/// An HTTP/1.1 connection, plain or TLS, that can carry several requests.
 #[derive(Debug)]
 pub struct RawConnection {
-    stream: TcpStream,
+    stream: Stream,
     buf: Vec<u8>,
     timeout: Duration,
 }
 
 impl RawConnection {
-    /// Connects to `addr` (`host:port`).
-    pub async fn open(addr: &str, timeout: Duration) -> Result<Self, TransportError> {
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+    /// Connects to `to`, with TLS as `transport` says when it is https.
+    pub async fn open(
+        to: &RawAddress,
+        transport: &Transport,
+        timeout: Duration,
+    ) -> Result<Self, TransportError> {
+        let name = match to.tls {
+            true => Some(crate::tls::server_name(&to.host).map_err(TransportError::Connect)?),
+            false => None,
+        };
+        let stream = tokio::time::timeout(timeout, transport.connect(&to.addr, name.as_ref()))
             .await
             .map_err(|_| TransportError::Timeout(timeout))?
             .map_err(|e| TransportError::Connect(e.to_string()))?;
@@ -340,7 +386,7 @@ impl RawConnection {
     /// a large body is heard rather than deadlocked on full buffers.
     pub async fn exchange(&mut self, bytes: &[u8]) -> Result<RawResponse, TransportError> {
         let timeout = self.timeout;
-        let (mut rd, mut wr) = self.stream.split();
+        let (mut rd, mut wr) = tokio::io::split(&mut self.stream);
         let write = async {
             wr.write_all(bytes).await?;
             wr.flush().await
@@ -470,6 +516,7 @@ mod tests {
             },
             outcome: Err(TransportError::Timeout(Duration::from_secs(1))),
             sent: std::time::SystemTime::now(),
+            received: std::time::SystemTime::now(),
         };
         let curl = ex.curl();
         assert!(curl.starts_with(
@@ -486,16 +533,18 @@ mod tests {
     }
 
     #[test]
-    fn raw_address_only_for_plain_http() {
+    fn raw_address_for_http_and_https() {
+        let a = |u: &str| raw_address(u).map(|a| (a.addr, a.tls));
         assert_eq!(
-            raw_address("http://127.0.0.1:8000").as_deref(),
-            Some("127.0.0.1:8000")
+            a("http://127.0.0.1:8000"),
+            Some(("127.0.0.1:8000".into(), false))
         );
+        assert_eq!(a("http://localhost"), Some(("localhost:80".into(), false)));
         assert_eq!(
-            raw_address("http://localhost").as_deref(),
-            Some("localhost:80")
+            a("https://example.com"),
+            Some(("example.com:443".into(), true))
         );
-        assert_eq!(raw_address("https://example.com"), None);
+        assert_eq!(a("ftp://example.com"), None);
     }
 
     #[tokio::test]

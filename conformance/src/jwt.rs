@@ -9,6 +9,8 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value, json};
 
+use crate::profile::WireNames;
+
 /// A token split and decoded, without any verification.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decoded {
@@ -149,6 +151,8 @@ pub struct Forge<'a> {
     pub leeway: i64,
     /// The `user_id` of the inactive account, when the user gave it.
     pub inactive_user_id: Option<&'a str>,
+    /// The claim names of the deployment (`user_id`, `token_type`, `jti` by default).
+    pub names: &'a WireNames,
 }
 
 /// Why a derivation cannot be made.
@@ -280,14 +284,15 @@ pub fn derive(token: &str, name: &str, forge: &Forge<'_>) -> Result<String, Deri
         "tampered" => {
             let mut claims = d.claims.clone();
             claims.insert(
-                "jti".into(),
+                forge.names.jti_claim.as_str().into(),
                 json!(uuid::Uuid::new_v4().simple().to_string()),
             );
             format!("{h}.{}.{s}", claims_seg(&claims))
         }
         "tampered-user" => {
             let mut claims = d.claims.clone();
-            claims.insert("user_id".into(), other_user_id(claims.get("user_id")));
+            let uid = forge.names.user_id_claim.as_str();
+            claims.insert(uid.into(), other_user_id(claims.get(uid)));
             format!("{h}.{}.{s}", claims_seg(&claims))
         }
         "tampered-exp" => {
@@ -378,28 +383,28 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
             claims.remove("exp");
         }
         "no-jti" => {
-            claims.remove("jti");
+            claims.remove(&forge.names.jti_claim);
         }
         "no-type" => {
-            claims.remove("token_type");
+            claims.remove(&forge.names.token_type_claim);
         }
         "no-user" => {
-            claims.remove("user_id");
+            claims.remove(&forge.names.user_id_claim);
         }
         "type-access" => {
-            claims.insert("token_type".into(), json!("access"));
+            claims.insert(forge.names.token_type_claim.clone(), json!("access"));
         }
         "type-refresh" => {
-            claims.insert("token_type".into(), json!("refresh"));
+            claims.insert(forge.names.token_type_claim.clone(), json!("refresh"));
         }
         "type-bogus" => {
-            claims.insert("token_type".into(), json!("bogus"));
+            claims.insert(forge.names.token_type_claim.clone(), json!("bogus"));
         }
         "type-Access" | "type-ACCESS" | "type-Refresh" => {
-            claims.insert("token_type".into(), json!(&name[5..]));
+            claims.insert(forge.names.token_type_claim.clone(), json!(&name[5..]));
         }
         "type-numeric" => {
-            claims.insert("token_type".into(), json!(1));
+            claims.insert(forge.names.token_type_claim.clone(), json!(1));
         }
         "with-kid"
         | "with-jku"
@@ -414,24 +419,24 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
         "alg-HS384" => alg = Hs::Hs384,
         "alg-HS512" => alg = Hs::Hs512,
         "unknown-user" => {
-            let id = match claims.get("user_id") {
+            let id = match claims.get(&forge.names.user_id_claim) {
                 Some(Value::Number(_)) => json!(UNKNOWN_USER_ID),
                 _ => json!(UNKNOWN_USER_ID.to_string()),
             };
-            claims.insert("user_id".into(), id);
+            claims.insert(forge.names.user_id_claim.clone(), id);
         }
         "inactive-user" => {
             let id = forge
                 .inactive_user_id
                 .ok_or_else(|| DeriveError::NeedsInactiveUser(name.to_string()))?;
-            let value = match (claims.get("user_id"), id.parse::<i64>()) {
+            let value = match (claims.get(&forge.names.user_id_claim), id.parse::<i64>()) {
                 (Some(Value::Number(_)), Ok(n)) => json!(n),
                 _ => json!(id),
             };
-            claims.insert("user_id".into(), value);
+            claims.insert(forge.names.user_id_claim.clone(), value);
         }
         "numeric-user-id" => {
-            let n = match claims.get("user_id") {
+            let n = match claims.get(&forge.names.user_id_claim) {
                 Some(Value::Number(n)) => n.as_i64(),
                 Some(Value::String(s)) => s.parse::<i64>().ok(),
                 _ => None,
@@ -439,7 +444,7 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
             .ok_or_else(|| {
                 DeriveError::NotApplicable(name.to_string(), "user_id is not a number".to_string())
             })?;
-            claims.insert("user_id".into(), json!(n));
+            claims.insert(forge.names.user_id_claim.clone(), json!(n));
         }
         _ => return Err(DeriveError::Unknown(name.to_string())),
     }
@@ -462,11 +467,18 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
     let (mut header_json, mut claims_json) = (to_json(&header), to_json(&claims));
     match name {
         "dup-type-other-last" => {
-            let other = match claims.get("token_type").and_then(Value::as_str) {
+            let other = match claims
+                .get(&forge.names.token_type_claim)
+                .and_then(Value::as_str)
+            {
                 Some("access") => "refresh",
                 _ => "access",
             };
-            append_member(&mut claims_json, "token_type", &json!(other));
+            append_member(
+                &mut claims_json,
+                &forge.names.token_type_claim,
+                &json!(other),
+            );
         }
         "dup-exp-past-last" => {
             append_member(&mut claims_json, "exp", &json!(now - forge.leeway - 3600));
@@ -543,6 +555,9 @@ mod tests {
 
     const KEY: &[u8] = b"suite-test-key";
 
+    static DEFAULT_NAMES: std::sync::LazyLock<WireNames> =
+        std::sync::LazyLock::new(WireNames::default);
+
     fn token() -> String {
         let claims =
             json!({"token_type": "access", "exp": 2000, "iat": 1700, "jti": "abc", "user_id": "1"});
@@ -558,6 +573,7 @@ mod tests {
             server_now: 1800,
             leeway: 0,
             inactive_user_id: Some("2"),
+            names: &DEFAULT_NAMES,
         }
     }
 
@@ -707,5 +723,51 @@ mod tests {
         assert!(verifies(&d, b""));
         let d = derive(&t, "type-numeric", &forge(Some(KEY))).expect("derives");
         assert_eq!(decode(&d).expect("decodes").claims["token_type"], json!(1));
+    }
+
+    #[test]
+    fn derivations_follow_renamed_claims() {
+        let names = WireNames {
+            user_id_claim: "uid".into(),
+            token_type_claim: "typ_".into(),
+            jti_claim: "id".into(),
+            ..WireNames::default()
+        };
+        let claims = json!({"typ_": "access", "exp": 2000, "iat": 1700, "id": "abc", "uid": "1"});
+        let Value::Object(m) = claims else {
+            unreachable!()
+        };
+        let t = sign_hs256(&m, KEY);
+        let f = Forge {
+            names: &names,
+            ..forge(Some(KEY))
+        };
+        let claims_of = |name: &str| {
+            decode(&derive(&t, name, &f).expect(name))
+                .expect("decodes")
+                .claims
+        };
+        assert_eq!(claims_of("no-jti").get("id"), None);
+        assert_eq!(claims_of("no-type").get("typ_"), None);
+        assert_eq!(claims_of("no-user").get("uid"), None);
+        assert_eq!(claims_of("type-refresh")["typ_"], json!("refresh"));
+        assert_eq!(claims_of("numeric-user-id")["uid"], json!(1));
+        assert_eq!(claims_of("inactive-user")["uid"], json!("2"));
+        assert_ne!(claims_of("tampered-user")["uid"], json!("1"));
+        assert_ne!(claims_of("tampered")["id"], json!("abc"));
+        for c in ["no-jti", "type-refresh", "tampered"] {
+            let claims = claims_of(c);
+            assert!(
+                !claims.contains_key("jti") && !claims.contains_key("token_type"),
+                "{c}: {claims:?}"
+            );
+        }
+        let dup = derive(&t, "dup-type-other-last", &f).expect("derives");
+        let payload = String::from_utf8(
+            B64.decode(dup.split('.').nth(1).expect("payload"))
+                .expect("base64"),
+        )
+        .expect("utf-8");
+        assert!(payload.ends_with(r#","typ_":"refresh"}"#), "{payload}");
     }
 }

@@ -16,3 +16,4 @@ pub mod redact;
 pub mod report;
 pub mod target;
 pub mod template;
+pub mod tls;

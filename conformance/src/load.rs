@@ -6,8 +6,10 @@
 //! (`client`: [`Connection`], [`drive`]) repeats it, and is what the criterion benches in
 //! `benches/` reuse; the results (`report`: [`LoadReport`]) know nothing of sockets.
 //!
-//! Only the origin of the given base URL (or the bundled server on loopback) is ever contacted:
-//! redirects are not followed. Tokens and passwords never appear in any output.
+//! Only the origin of the given base URL (or the bundled server on loopback) is ever contacted,
+//! directly (proxy environment variables do not apply): redirects are not followed. https is
+//! spoken with the run's TLS settings (`--cacert`, `--insecure`); `--header` fields go on
+//! every request. Tokens and passwords never appear in any output.
 
 mod client;
 mod report;
@@ -20,12 +22,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-pub use client::{Budget, Connection, Failure, Live, Reply, Tally, drive, histogram};
+pub use client::{Budget, Connection, Dial, Failure, Live, Reply, Tally, drive, histogram};
 pub use report::{Check, Latency, LoadReport, Percentiles, Requests};
 pub use workload::{Origin, Prepared, Workload, prepare};
 
 use crate::profile::Profile;
 use crate::target::Account;
+use crate::tls::Transport;
 
 /// Which request a load run repeats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +108,8 @@ pub struct Options {
     pub min_rps: Option<f64>,
     /// A progress line on stderr while it runs.
     pub progress: bool,
+    /// TLS settings and `--header` fields; `None`: the platform's trust roots, no extra header.
+    pub transport: Option<Transport>,
 }
 
 impl fmt::Debug for Options {
@@ -118,6 +123,7 @@ impl fmt::Debug for Options {
             .field("duration", &self.duration)
             .field("rate", &self.rate)
             .field("max_requests", &self.max_requests)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
@@ -140,6 +146,7 @@ impl Options {
             max_p99: None,
             min_rps: None,
             progress: false,
+            transport: None,
         }
     }
 
@@ -185,9 +192,13 @@ pub async fn run(options: Options) -> Result<LoadReport, String> {
     options.check()?;
     let profile = Profile::load(options.profile.as_deref().unwrap_or("classic"))
         .map_err(|e| e.to_string())?;
+    let transport = match &options.transport {
+        Some(t) => t.clone(),
+        None => Transport::plain().map_err(|e| e.to_string())?,
+    };
     let (origin, account, server) = match &options.base_url {
         Some(url) => {
-            let origin = Origin::parse(url).await?;
+            let origin = Origin::resolve(url, &transport).await?;
             let (Some(login), Some(password)) = (options.login.clone(), options.password.clone())
             else {
                 return Err("--login and --password (or LOGIN and PASSWORD) are needed: the load run logs in for its tokens".into());
@@ -196,7 +207,7 @@ pub async fn run(options: Options) -> Result<LoadReport, String> {
         }
         None => {
             let (server, account) = bundled::start(&profile).await?;
-            let origin = Origin::parse(&bundled::base_url(&server)).await?;
+            let origin = Origin::resolve(&bundled::base_url(&server), &transport).await?;
             if options.progress {
                 eprintln!(
                     "no --base-url: loading the bundled reference server, started in-process at {}",
@@ -215,7 +226,7 @@ pub async fn run(options: Options) -> Result<LoadReport, String> {
         options.request_timeout,
     )
     .await?;
-    let connections = Connection::open_many(origin.addr, options.connections)
+    let connections = Connection::dial_many(&origin.dial(), options.connections)
         .await
         .map_err(|e| format!("cannot reach {}: {e}", origin.base_url))?;
 

@@ -21,6 +21,7 @@ use conformance::{
     profile::Profile,
     report::{self, Report},
     target::{Account, Target},
+    tls::Transport,
 };
 
 /// Why a run could not happen (exit code 2).
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
 /// One planned run: a target, and (for the bundled server) what keeps it alive.
 struct Plan {
     target: Arc<Target>,
+    preflight: preflight::Findings,
     _server: Option<bundled::Server>,
 }
 
@@ -94,10 +96,20 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
     let mut reports: Vec<Report> = Vec::new();
     for plan in plans {
         let t = &plan.target;
+        if let Some(warning) = preflight::lifetime_warning(&plan.preflight, selection.concurrency) {
+            eprintln!("jwt-conformance: {warning}");
+        }
         if !args.target.quiet {
             eprintln!(
-                "checking {} with profile {} ({} dialect)",
-                t.base_url, t.profile.name, t.profile.dialect
+                "checking {} with profile {} ({} dialect){}",
+                t.base_url,
+                t.profile.name,
+                t.profile.dialect,
+                if t.client.transport().insecure() {
+                    ", --insecure: TLS certificates not verified"
+                } else {
+                    ""
+                }
             );
         }
         let report = runner::run(
@@ -133,7 +145,8 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
 
 /// The targets to check: the one the user named, or the bundled reference servers.
 async fn plans(args: &cli::TargetArgs) -> Result<Vec<Plan>, Unusable> {
-    let client = Client::new(args.request_timeout)?;
+    let transport = Transport::new(&args.transport())?;
+    let client = Client::with_transport(args.request_timeout, transport)?;
     match &args.base_url {
         Some(url) => Ok(vec![remote_plan(args, url, client).await?]),
         None => bundled::plans(args, client).await,
@@ -158,9 +171,14 @@ async fn properties(args: cli::PropertiesArgs) -> Result<bool, Unusable> {
             seed: args.seed,
             progress: !args.target.quiet,
         };
+        let insecure = t.client.transport().insecure();
+        let base_url = t.base_url.clone();
         let outcome = conformance::properties::run(t, opts)
             .await
             .map_err(Unusable)?;
+        if insecure {
+            println!("--insecure: TLS certificates of {base_url} not verified");
+        }
         print!("{}", outcome.console());
         all_hold &= outcome.all_hold();
     }
@@ -184,6 +202,7 @@ async fn load(args: cli::LoadArgs) -> Result<bool, Unusable> {
         max_p99: args.max_p99,
         min_rps: args.min_rps,
         progress: !args.target.quiet,
+        transport: Some(Transport::new(&args.target.transport())?),
     };
     let report = conformance::load::run(options).await.map_err(Unusable)?;
     print!("{}", report.console());
@@ -221,8 +240,13 @@ async fn remote_plan(args: &cli::TargetArgs, url: &str, client: Client) -> Resul
         }
     };
     let signing_key = args.signing_key.clone().map(String::into_bytes);
-    let target = Target {
-        redactor: Target::redactor_for(&account, inactive.as_ref(), signing_key.as_deref()),
+    let mut target = Target {
+        redactor: Target::redactor_for(
+            &account,
+            inactive.as_ref(),
+            signing_key.as_deref(),
+            client.transport(),
+        ),
         base_url,
         profile,
         account,
@@ -232,9 +256,10 @@ async fn remote_plan(args: &cli::TargetArgs, url: &str, client: Client) -> Resul
         max_wait: args.max_wait,
         client,
     };
-    preflight::check(&target).await.map_err(Unusable)?;
+    let preflight = preflight::check(&mut target).await.map_err(Unusable)?;
     Ok(Plan {
         target: Arc::new(target),
+        preflight,
         _server: None,
     })
 }

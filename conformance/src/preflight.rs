@@ -2,6 +2,11 @@
 //! signing key (if given) verify the server's tokens? A "no" here is a wrong argument, not a
 //! non-conformance, and is said in one clear sentence (exit code 2) instead of a wall of
 //! failed scenarios.
+//!
+//! Preflight also probes the endpoints a profile only may have (`v1`'s verify), and times one
+//! login, so that a run whose tokens would die in flight is warned about before it starts.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -11,8 +16,75 @@ use conformance::{
     target::Target,
 };
 
-/// Checks the target is usable; the error says which argument to fix.
-pub async fn check(t: &Target) -> Result<(), String> {
+/// What preflight found out about the target.
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    /// How long one login took (`None`: it did not answer 200).
+    pub login_time: Option<Duration>,
+    /// The access lifetime: as the profile declares it, or else `exp - iat` of the token
+    /// the login gave.
+    pub access_lifetime: Option<Duration>,
+}
+
+/// A scenario makes a few requests in a row, and with `concurrency` scenarios in flight each
+/// request may wait behind the others' logins: a token should outlive that many logins, twice.
+/// The estimate is the worst case (a target that serves one request at a time), hence "may".
+pub fn lifetime_warning(f: &Findings, concurrency: usize) -> Option<String> {
+    let (login, lifetime) = (f.login_time?, f.access_lifetime?);
+    let in_flight = login.mul_f64(2.0 * concurrency as f64);
+    if in_flight < lifetime {
+        return None;
+    }
+    let fits = (lifetime.as_secs_f64() / (2.0 * login.as_secs_f64().max(1e-3))).floor() as usize;
+    Some(format!(
+        "warning: one login took {:.2} s, so with --concurrency {concurrency} a scenario may wait about {:.0} s for its requests, \
+         longer than the {} s access tokens live: tokens may expire in flight, and those scenarios are then skipped; \
+         lower --concurrency (to {} or less) or give the target longer token lifetimes",
+        login.as_secs_f64(),
+        in_flight.as_secs_f64(),
+        lifetime.as_secs(),
+        fits.max(1)
+    ))
+}
+
+/// Checks the target is usable, and probes the endpoints the profile only may have; the
+/// error says which argument to fix.
+pub async fn check(t: &mut Target) -> Result<Findings, String> {
+    let findings = login(t).await?;
+    probe_optional(t).await;
+    Ok(findings)
+}
+
+/// An optional endpoint is absent exactly when a POST of `{}` to it answers 404: DRF answers
+/// anything else to a route it has (400 for the missing field, 405, 415, 401), and a 404 is
+/// how a missing route looks whatever serves it. Anything but a 404 keeps it, so a broken
+/// endpoint is checked, not skipped.
+async fn probe_optional(t: &mut Target) {
+    for name in t.profile.optional.clone() {
+        let Some(path) = t.profile.endpoint(&name).map(str::to_string) else {
+            continue;
+        };
+        let ex = t
+            .client
+            .send(Request {
+                method: "POST".into(),
+                url: t.url(&path),
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                body: b"{}".to_vec(),
+            })
+            .await;
+        if matches!(&ex.outcome, Ok(r) if r.status == 404) {
+            t.profile.drop_endpoint(
+                &name,
+                format!(
+                    "the target has no {name} endpoint (probed POST {path} before the run: 404)"
+                ),
+            );
+        }
+    }
+}
+
+async fn login(t: &Target) -> Result<Findings, String> {
     let Some(path) = t.profile.endpoints.obtain.as_deref() else {
         return Err(format!("profile {} has no obtain endpoint", t.profile.name));
     };
@@ -30,6 +102,9 @@ pub async fn check(t: &Target) -> Result<(), String> {
         .await;
     let resp = match ex.outcome {
         Ok(r) => r,
+        Err(TransportError::Connect(why)) if why.contains(conformance::tls::NOT_TRUSTED) => {
+            return Err(format!("cannot reach {}: {why}", t.base_url));
+        }
         Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
             return Err(format!(
                 "cannot reach {}: {e}. Is the server running, and is --base-url right?",
@@ -37,7 +112,7 @@ pub async fn check(t: &Target) -> Result<(), String> {
             ));
         }
         // A dropped connection on a plain login is the target's defect; the scenarios say so.
-        Err(TransportError::Dropped(_)) => return Ok(()),
+        Err(TransportError::Dropped(_)) => return Ok(Findings::default()),
     };
     let shown = t.redactor.apply(
         &String::from_utf8_lossy(&resp.body)
@@ -54,18 +129,35 @@ pub async fn check(t: &Target) -> Result<(), String> {
             "logging in as {:?} at {url} failed with {}: {shown}. Check --login/--password (the profile's login field is {:?})",
             t.account.login, resp.status, t.profile.login_field
         )),
-        200 => check_key(t, resp.json()),
+        200 => {
+            let body = resp.json();
+            check_key(t, body.as_ref())?;
+            let observed = body
+                .as_ref()
+                .and_then(|b| b.get("access"))
+                .and_then(Value::as_str)
+                .and_then(observed_lifetime);
+            Ok(Findings {
+                login_time: Some(resp.elapsed),
+                access_lifetime: t.profile.access_lifetime.or(observed),
+            })
+        }
         // 5xx and other surprises are non-conformance: let the scenarios report them.
-        _ => Ok(()),
+        _ => Ok(Findings::default()),
     }
 }
 
-fn check_key(t: &Target, body: Option<Value>) -> Result<(), String> {
+/// `exp - iat` of a token, if it has both.
+fn observed_lifetime(token: &str) -> Option<Duration> {
+    let claims = jwt::decode(token).ok()?.claims;
+    let (exp, iat) = (claims.get("exp")?.as_i64()?, claims.get("iat")?.as_i64()?);
+    Some(Duration::from_secs(u64::try_from(exp - iat).ok()?))
+}
+
+fn check_key(t: &Target, body: Option<&Value>) -> Result<(), String> {
     let (Some(key), Some(access)) = (
         t.signing_key.as_deref(),
-        body.as_ref()
-            .and_then(|b| b.get("access"))
-            .and_then(Value::as_str),
+        body.and_then(|b| b.get("access")).and_then(Value::as_str),
     ) else {
         return Ok(());
     };
@@ -77,5 +169,26 @@ fn check_key(t: &Target, body: Option<Value>) -> Result<(), String> {
         Ok(())
     } else {
         Err("the --signing-key given does not verify the access token the server issued (HS256): it is not the server's key".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slow_login_with_short_lifetimes_is_warned_about() {
+        let f = |login_ms: u64, lifetime_s: u64| Findings {
+            login_time: Some(Duration::from_millis(login_ms)),
+            access_lifetime: Some(Duration::from_secs(lifetime_s)),
+        };
+        assert_eq!(lifetime_warning(&f(20, 5), 16), None);
+        let w = lifetime_warning(&f(300, 5), 16).expect("a warning");
+        assert!(w.contains("one login took 0.30 s"), "{w}");
+        assert!(w.contains("--concurrency 16"), "{w}");
+        assert!(w.contains("about 10 s"), "{w}");
+        assert!(w.contains("the 5 s access tokens"), "{w}");
+        assert!(w.contains("(to 8 or less)"), "{w}");
+        assert_eq!(lifetime_warning(&Findings::default(), 16), None);
     }
 }

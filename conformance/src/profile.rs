@@ -75,6 +75,142 @@ pub struct Profile {
     pub blacklist_after_rotation: bool,
     /// Size of the body sent to provoke a 413.
     pub oversized_body_bytes: usize,
+    /// Endpoints the profile may have (`"verify"` in `v1`): probed before the run, and dropped
+    /// when the target answers 404. A path a profile file names itself is required instead.
+    pub optional: Vec<String>,
+    /// Why an endpoint is absent, by name, when a probe found out (the skip reason).
+    pub absent: Vec<(String, String)>,
+    /// Claim and header names on the wire (simplejwt's settings of the same names).
+    pub wire: WireNames,
+}
+
+/// The names a deployment gives the claims and the header simplejwt lets it rename:
+/// `USER_ID_CLAIM`, `TOKEN_TYPE_CLAIM`, `JTI_CLAIM`, `AUTH_HEADER_TYPES`, `AUTH_HEADER_NAME`.
+///
+/// Feature text says `user_id`, `token_type`, `jti` and `Bearer`, simplejwt's defaults; the
+/// suite sends and reads these names in their place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireNames {
+    /// The claim naming the user (`user_id`).
+    pub user_id_claim: String,
+    /// The claim naming the token's type (`token_type`).
+    pub token_type_claim: String,
+    /// The token's unique id (`jti`).
+    pub jti_claim: String,
+    /// Accepted schemes of the auth header; the first is the one the suite sends (`Bearer`).
+    pub auth_header_types: Vec<String>,
+    /// The header a token is sent in (`Authorization`).
+    pub auth_header_name: String,
+}
+
+impl Default for WireNames {
+    fn default() -> Self {
+        WireNames {
+            user_id_claim: "user_id".into(),
+            token_type_claim: "token_type".into(),
+            jti_claim: "jti".into(),
+            auth_header_types: vec!["Bearer".into()],
+            auth_header_name: "Authorization".into(),
+        }
+    }
+}
+
+impl WireNames {
+    /// The wire name of a claim the features call by its simplejwt default name; any other
+    /// claim (`exp`, `iat`, `nbf`) is its own name.
+    pub fn claim<'a>(&'a self, canonical: &'a str) -> &'a str {
+        match canonical {
+            "user_id" => &self.user_id_claim,
+            "token_type" => &self.token_type_claim,
+            "jti" => &self.jti_claim,
+            other => other,
+        }
+    }
+
+    /// The scheme the suite sends (the first of `auth_header_types`).
+    pub fn scheme(&self) -> &str {
+        self.auth_header_types
+            .first()
+            .map_or("Bearer", String::as_str)
+    }
+
+    /// The header that authenticates a request with `token`: name and value.
+    pub fn authorization(&self, token: &str) -> (String, String) {
+        (
+            self.auth_header_name.clone(),
+            format!("{} {token}", self.scheme()),
+        )
+    }
+
+    /// A header value written with simplejwt's default scheme (`Bearer …`, as feature text
+    /// writes it) in this deployment's scheme; any other value as it is.
+    pub fn translate_scheme(&self, value: &str) -> String {
+        let (first, rest) = match value.split_once(' ') {
+            Some((f, r)) => (f, Some(r)),
+            None => (value, None),
+        };
+        let scheme = match first {
+            "Bearer" => self.scheme().to_string(),
+            "bearer" => self.scheme().to_lowercase(),
+            _ => return value.to_string(),
+        };
+        match rest {
+            Some(r) => format!("{scheme} {r}"),
+            None => scheme,
+        }
+    }
+
+    /// Expected claims written with the default names, renamed to these (top-level keys only).
+    pub fn rename_claims(&self, expected: serde_json::Value) -> serde_json::Value {
+        match expected {
+            serde_json::Value::Object(map) => serde_json::Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (self.claim(&k).to_string(), v))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let claims = [
+            ("user_id_claim", &self.user_id_claim),
+            ("token_type_claim", &self.token_type_claim),
+            ("jti_claim", &self.jti_claim),
+        ];
+        for (key, name) in claims {
+            if name.is_empty() || ["exp", "iat", "nbf"].contains(&name.as_str()) {
+                return Err(format!(
+                    "tokens.{key} {name:?} must be a claim name other than exp, iat and nbf"
+                ));
+            }
+        }
+        if claims
+            .iter()
+            .enumerate()
+            .any(|(i, (_, a))| claims[..i].iter().any(|(_, b)| a == b))
+        {
+            return Err("tokens.user_id_claim, token_type_claim and jti_claim must differ".into());
+        }
+        if self.auth_header_types.is_empty()
+            || self
+                .auth_header_types
+                .iter()
+                .any(|t| t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic()))
+        {
+            return Err(
+                "tokens.auth_header_types must list at least one scheme, each a word without spaces"
+                    .into(),
+            );
+        }
+        if hyper::header::HeaderName::from_bytes(self.auth_header_name.as_bytes()).is_err() {
+            return Err(format!(
+                "tokens.auth_header_name {:?} is not an HTTP header name",
+                self.auth_header_name
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The names `--profile` accepts besides a path.
@@ -83,6 +219,36 @@ pub const BUILT_IN: [&str; 2] = ["classic", "v1"];
 const DEFAULT_OVERSIZED_BODY: usize = 8 * 1024 * 1024;
 
 impl Profile {
+    /// The path of an endpoint by name (`obtain`, `refresh`, ...).
+    pub fn endpoint(&self, name: &str) -> Option<&str> {
+        let e = &self.endpoints;
+        match name {
+            "obtain" => e.obtain.as_deref(),
+            "refresh" => e.refresh.as_deref(),
+            "verify" => e.verify.as_deref(),
+            "protected" => e.protected.as_deref(),
+            "resources" => e.resources.as_deref(),
+            "users" => e.users.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Removes an endpoint a probe found absent, keeping why (the skip reason of its scenarios).
+    pub fn drop_endpoint(&mut self, name: &str, reason: String) {
+        let e = &mut self.endpoints;
+        let slot = match name {
+            "obtain" => &mut e.obtain,
+            "refresh" => &mut e.refresh,
+            "verify" => &mut e.verify,
+            "protected" => &mut e.protected,
+            "resources" => &mut e.resources,
+            "users" => &mut e.users,
+            _ => return,
+        };
+        *slot = None;
+        self.absent.push((name.to_string(), reason));
+    }
+
     /// Document 000: `/gettoken/`, `/tokenrefresh/`, `/verifytoken/`, `/api/resource/`.
     pub fn classic() -> Self {
         Profile {
@@ -103,10 +269,14 @@ impl Profile {
             rotate_refresh_tokens: None,
             blacklist_after_rotation: false,
             oversized_body_bytes: DEFAULT_OVERSIZED_BODY,
+            optional: Vec::new(),
+            absent: Vec::new(),
+            wire: WireNames::default(),
         }
     }
 
-    /// Document 004: `/api/v1/token/` (email login), its refresh and verify, `/api/v1/users/`.
+    /// Document 004: `/api/v1/token/` (email login), its refresh, `/api/v1/users/`; document 004
+    /// has no verify endpoint, so `/api/v1/token/verify/` is probed, not required.
     pub fn v1() -> Self {
         Profile {
             name: "v1".into(),
@@ -120,6 +290,7 @@ impl Profile {
                 resources: None,
                 users: Some("/api/v1/users/".into()),
             },
+            optional: vec!["verify".into()],
             ..Profile::classic()
         }
     }
@@ -195,6 +366,17 @@ impl Profile {
                     }
                     Ok(())
                 };
+            // A path the file names, even to remove it, is the user's word: no probe.
+            let named = [
+                ("obtain", e.obtain.is_some()),
+                ("refresh", e.refresh.is_some()),
+                ("verify", e.verify.is_some()),
+                ("protected", e.protected.is_some()),
+                ("resources", e.resources.is_some()),
+                ("users", e.users.is_some()),
+            ];
+            p.optional
+                .retain(|o| !named.iter().any(|(n, given)| *given && n == o));
             slot(&mut p.endpoints.obtain, e.obtain)?;
             slot(&mut p.endpoints.refresh, e.refresh)?;
             slot(&mut p.endpoints.verify, e.verify)?;
@@ -222,6 +404,20 @@ impl Profile {
             if let Some(b) = t.blacklist_after_rotation {
                 p.blacklist_after_rotation = b;
             }
+            let w = &mut p.wire;
+            let set = |slot: &mut String, given: Option<String>| {
+                if let Some(v) = given {
+                    *slot = v;
+                }
+            };
+            set(&mut w.user_id_claim, t.user_id_claim);
+            set(&mut w.token_type_claim, t.token_type_claim);
+            set(&mut w.jti_claim, t.jti_claim);
+            set(&mut w.auth_header_name, t.auth_header_name);
+            if let Some(types) = t.auth_header_types {
+                w.auth_header_types = types;
+            }
+            w.check()?;
         }
         if let Some(n) = file.oversized_body_bytes {
             p.oversized_body_bytes = n;
@@ -306,6 +502,11 @@ struct TokensFile {
     leeway: Option<String>,
     rotate_refresh_tokens: Option<bool>,
     blacklist_after_rotation: Option<bool>,
+    user_id_claim: Option<String>,
+    token_type_claim: Option<String>,
+    jti_claim: Option<String>,
+    auth_header_types: Option<Vec<String>>,
+    auth_header_name: Option<String>,
 }
 
 #[cfg(test)]
@@ -346,6 +547,84 @@ mod tests {
         assert_eq!(p.access_lifetime, Some(Duration::from_secs(2)));
         assert_eq!(p.rotate_refresh_tokens, Some(true));
         assert!(p.blacklist_after_rotation);
+    }
+
+    #[test]
+    fn v1_verify_is_probed_unless_a_file_names_it() {
+        assert_eq!(Profile::v1().optional, vec!["verify"]);
+        assert!(Profile::classic().optional.is_empty());
+        let inherited = Profile::from_toml("base = \"v1\"\n", "x").expect("valid");
+        assert_eq!(inherited.optional, vec!["verify"]);
+        let named = Profile::from_toml(
+            "base = \"v1\"\n[endpoints]\nverify = \"/api/v1/token/verify/\"\n",
+            "x",
+        )
+        .expect("valid");
+        assert!(named.optional.is_empty());
+        let mut p = Profile::v1();
+        p.drop_endpoint("verify", "probed".into());
+        assert_eq!(p.endpoint("verify"), None);
+        assert_eq!(p.absent, vec![("verify".to_string(), "probed".to_string())]);
+    }
+
+    #[test]
+    fn wire_names_default_to_simplejwts_and_can_be_renamed() {
+        let d = Profile::v1().wire;
+        assert_eq!(
+            d.authorization("T"),
+            ("Authorization".to_string(), "Bearer T".to_string())
+        );
+        assert_eq!(d.claim("user_id"), "user_id");
+        let p = Profile::from_toml(
+            r#"
+            base = "v1"
+            [tokens]
+            user_id_claim = "uid"
+            token_type_claim = "typ_"
+            jti_claim = "id"
+            auth_header_types = ["JWT", "Bearer"]
+            auth_header_name = "X-Access-Token"
+            "#,
+            "renamed",
+        )
+        .expect("valid");
+        let w = &p.wire;
+        assert_eq!(
+            w.authorization("T"),
+            ("X-Access-Token".to_string(), "JWT T".to_string())
+        );
+        assert_eq!(
+            (
+                w.claim("user_id"),
+                w.claim("token_type"),
+                w.claim("jti"),
+                w.claim("exp")
+            ),
+            ("uid", "typ_", "id", "exp")
+        );
+        assert_eq!(
+            w.translate_scheme("Bearer ${access} extra"),
+            "JWT ${access} extra"
+        );
+        assert_eq!(w.translate_scheme("Bearer"), "JWT");
+        assert_eq!(w.translate_scheme("bearer x"), "jwt x");
+        assert_eq!(w.translate_scheme("Token x"), "Token x");
+        assert_eq!(
+            w.rename_claims(
+                serde_json::json!({"token_type": "access", "user_id": "$id", "exp": 1})
+            ),
+            serde_json::json!({"typ_": "access", "uid": "$id", "exp": 1})
+        );
+        for bad in [
+            "user_id_claim = \"exp\"",
+            "jti_claim = \"user_id\"",
+            "auth_header_types = []",
+            "auth_header_types = [\"Two words\"]",
+            "auth_header_name = \"Bad Name\"",
+        ] {
+            let text = format!("base = \"v1\"\n[tokens]\n{bad}\n");
+            assert!(Profile::from_toml(&text, "x").is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -147,6 +147,8 @@ pub struct Report {
     pub profile: String,
     /// Dialect of the profile.
     pub dialect: String,
+    /// TLS certificates were not verified (`--insecure`).
+    pub insecure: bool,
     /// Whether SHOULD failures count as failures.
     pub strict: bool,
     /// Wall time of the run.
@@ -229,6 +231,7 @@ impl Report {
             target,
             profile,
             dialect,
+            insecure: false,
             strict,
             duration,
             scenarios,
@@ -387,12 +390,17 @@ impl Report {
         };
         let _ = writeln!(
             out,
-            "\n{verdict}: {} with profile {} ({} dialect), {} scenarios in {:.1} s",
+            "\n{verdict}: {} with profile {} ({} dialect), {} scenarios in {:.1} s{}",
             self.target,
             self.profile,
             self.dialect,
             self.scenarios.len(),
-            self.duration.as_secs_f64()
+            self.duration.as_secs_f64(),
+            if self.insecure {
+                " (--insecure: TLS certificates not verified)"
+            } else {
+                ""
+            }
         );
         out
     }
@@ -445,6 +453,12 @@ pub fn junit(reports: &[Report]) -> String {
                 t.failed,
                 t.skipped
             );
+            if r.insecure {
+                let _ = writeln!(
+                    out,
+                    "    <properties><property name=\"insecure\" value=\"--insecure: TLS certificates not verified\"/></properties>"
+                );
+            }
             for (s, v) in cases {
                 let _ = write!(
                     out,

@@ -177,7 +177,7 @@ pub async fn run(
             *message = target.redactor.apply(message);
         }
     }
-    Ok(Report::new(
+    let mut report = Report::new(
         target.base_url.clone(),
         target.profile.name.clone(),
         dialect.to_string(),
@@ -185,5 +185,7 @@ pub async fn run(
         duration,
         scenarios,
         known,
-    ))
+    );
+    report.insecure = target.client.transport().insecure();
+    Ok(report)
 }

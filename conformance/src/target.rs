@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use crate::{http::Client, profile::Profile, redact::Redactor};
+use base64::Engine as _;
+
+use crate::{http::Client, profile::Profile, redact::Redactor, tls::Transport};
 
 /// Credentials of an account on the target.
 #[derive(Debug, Clone)]
@@ -43,19 +45,52 @@ impl Target {
         account: &Account,
         inactive: Option<&Account>,
         key: Option<&[u8]>,
+        transport: &Transport,
     ) -> Redactor {
-        let mut secrets = vec![(account.password.clone(), "<password>")];
+        // `${basic_credentials}` puts the password in a header, base64-encoded.
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", account.login, account.password));
+        let mut secrets = vec![
+            (account.password.clone(), "<password>"),
+            (basic, "<basic credentials>"),
+        ];
         if let Some(i) = inactive {
             secrets.push((i.password.clone(), "<inactive password>"));
         }
         if let Some(k) = key {
             secrets.push((String::from_utf8_lossy(k).into_owned(), "<signing key>"));
         }
+        secrets.extend(transport.secrets());
         Redactor::new(secrets)
     }
 
     /// An absolute URL for a path of the profile.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_redactor_hides_passwords_basic_credentials_and_header_values() {
+        let account = Account {
+            login: "erin".into(),
+            password: "erin-pw-1".into(),
+        };
+        let transport = Transport::new(&crate::tls::TransportOptions {
+            headers: vec!["X-Api-Key: gw-secret-4711".into()],
+            ..Default::default()
+        })
+        .expect("valid");
+        let r = Target::redactor_for(&account, None, Some(b"the-key-0123"), &transport);
+        let shown =
+            r.apply("erin-pw-1 Basic ZXJpbjplcmluLXB3LTE= the-key-0123 x-api-key: gw-secret-4711");
+        assert_eq!(
+            shown,
+            "<password> Basic <basic credentials> <signing key> x-api-key: <--header value>"
+        );
     }
 }

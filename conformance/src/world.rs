@@ -12,6 +12,7 @@ use base64::Engine as _;
 use conformance::{
     http::{Exchange, RawConnection, RawResponse, Request, Response, TransportError},
     jwt::{self, DeriveError, Forge},
+    profile::WireNames,
     target::Target,
     template::{self, Escape, Unresolved},
 };
@@ -153,8 +154,11 @@ pub struct ApiWorld {
 pub const INVARIANT_RULES: &[&str] =
     &["HTTP-8", "HTTP-12", "HTTP-13", "HTTP-14", "AUTH-5", "USR-2"];
 
-/// The exact challenge of every 401 (AUTH-5).
-pub const BEARER_CHALLENGE: &str = "Bearer realm=\"api\"";
+/// The exact challenge of every 401 (AUTH-5): `Bearer realm="api"`, in the profile's scheme
+/// (simplejwt challenges with the first of its `AUTH_HEADER_TYPES`).
+pub fn challenge(wire: &WireNames) -> String {
+    format!("{} realm=\"api\"", wire.scheme())
+}
 
 /// Prefixes of the password-hash encodings in common use (Django's, argon2, bcrypt, crypt).
 const HASH_MARKERS: &[&str] = &[
@@ -178,13 +182,12 @@ fn invariant_broken(
     resp: &Response,
     profile_endpoint: bool,
     password: &str,
+    challenge: &str,
 ) -> Option<&'static str> {
     if resp.status >= 500 {
         return Some("HTTP-14: no input, however malformed, produces a 5xx");
     }
-    if resp.status == 401
-        && resp.header("www-authenticate").map(str::trim) != Some(BEARER_CHALLENGE)
-    {
+    if resp.status == 401 && resp.header("www-authenticate").map(str::trim) != Some(challenge) {
         return Some("AUTH-5: every 401 carries exactly WWW-Authenticate: Bearer realm=\"api\"");
     }
     if resp.status == 405 && resp.header("allow").is_none() {
@@ -292,14 +295,12 @@ impl ApiWorld {
                 return None;
             }
             let lifetime = lifetime(&token.value)?;
-            // `exp` is floored, so the token may die up to a second before received + lifetime.
-            let age = ex.sent.duration_since(token.received).unwrap_or_default() + Duration::from_secs(1);
-            (age >= lifetime).then(|| {
+            expired_by(token.received, lifetime, ex.received).then(|| {
                 format!(
                     "${{{name}}} expired while the scenario ran (it lives {} s; the target took {:.1} s to get this far): \
                      give the target longer token lifetimes, or lower --concurrency",
                     lifetime.as_secs(),
-                    ex.sent.duration_since(token.received).unwrap_or_default().as_secs_f64()
+                    ex.received.duration_since(token.received).unwrap_or_default().as_secs_f64()
                 )
             })
         })
@@ -399,6 +400,7 @@ impl ApiWorld {
             server_now: self.server_now(token),
             leeway: i64::try_from(self.t.profile.leeway.as_secs()).unwrap_or(i64::MAX),
             inactive_user_id: self.t.inactive_user_id.as_deref(),
+            names: &self.t.profile.wire,
         };
         jwt::derive(&token.value, derivation, &forge).map_err(|e| match e {
             DeriveError::Unknown(_) => Unresolved::Error(e.to_string()),
@@ -461,8 +463,13 @@ impl ApiWorld {
             "users" => &e.users,
             _ => self.fail(format!("suite error: no endpoint is called {name:?}")),
         };
-        path.clone()
-            .unwrap_or_else(|| skip(format!("the profile has no {name} endpoint")))
+        path.clone().unwrap_or_else(|| {
+            let probed = self.t.profile.absent.iter().find(|(n, _)| n == name);
+            match probed {
+                Some((_, why)) => skip(why.clone()),
+                None => skip(format!("the profile has no {name} endpoint")),
+            }
+        })
     }
 
     /// Sends a request and records it; fails on a transport error or a broken invariant.
@@ -476,7 +483,7 @@ impl ApiWorld {
         let url = self.url_of(dest).await;
         let mut headers = Vec::new();
         if let Auth::Header(h) = &self.auth {
-            headers.push(("Authorization".to_string(), h.clone()));
+            headers.push((self.t.profile.wire.auth_header_name.clone(), h.clone()));
         }
         for (name, value) in &self.extra_headers {
             headers.push((name.clone(), self.expand(value, Escape::Plain)));
@@ -505,9 +512,14 @@ impl ApiWorld {
         match outcome {
             Ok(resp) => {
                 let req = &self.history[self.history.len() - 1].request;
-                if let Some(rule) =
-                    invariant_broken(req, &resp, profile_endpoint, &self.t.account.password)
-                {
+                let challenge = challenge(&self.t.profile.wire);
+                if let Some(rule) = invariant_broken(
+                    req,
+                    &resp,
+                    profile_endpoint,
+                    &self.t.account.password,
+                    &challenge,
+                ) {
                     self.fail(format!("{INVARIANT}{rule}"));
                 }
                 resp
@@ -542,7 +554,7 @@ impl ApiWorld {
         token: &str,
         body: Option<Value>,
     ) -> Response {
-        let mut headers = vec![("Authorization".to_string(), format!("Bearer {token}"))];
+        let mut headers = vec![self.t.profile.wire.authorization(token)];
         if body.is_some() {
             headers.push(("Content-Type".into(), "application/json".into()));
         }
@@ -731,7 +743,7 @@ impl ApiWorld {
             self.t.client.send(Request {
                 method: "DELETE".into(),
                 url: url.clone(),
-                headers: vec![("Authorization".into(), format!("Bearer {token}"))],
+                headers: vec![self.t.profile.wire.authorization(&token)],
                 body: Vec::new(),
             })
         });
@@ -797,6 +809,15 @@ fn case_swapped(text: &str) -> Result<String, Unresolved> {
     Ok(swapped)
 }
 
+/// Whether a token that arrived at `received` and lives `lifetime` may have expired by the time
+/// a response `answered`: the server may check it at any moment until its answer is complete,
+/// so the age that counts is at the response's arrival, not at sending. `exp` is floored, so
+/// the token may die up to a second before `received + lifetime`.
+pub fn expired_by(received: SystemTime, lifetime: Duration, answered: SystemTime) -> bool {
+    let age = answered.duration_since(received).unwrap_or_default() + Duration::from_secs(1);
+    age >= lifetime
+}
+
 /// `exp - iat` of a token.
 pub fn lifetime(token: &str) -> Option<Duration> {
     let c = jwt::decode(token).ok()?.claims;
@@ -823,3 +844,27 @@ pub const NO_RESOURCES: &str = "the profile has no resource collection (endpoint
 
 /// How long after a token's own expiry the suite waits before using it, to be just past `exp`.
 pub const EXPIRY_MARGIN: Duration = Duration::from_millis(400);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_flight_expiry_is_judged_when_the_response_arrived() {
+        let got = UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let lifetime = Duration::from_secs(5);
+        // Sent 3 s after the token arrived (still valid), answered 4.5 s after: the server may
+        // have checked it past its floored `exp`.
+        let sent = got + Duration::from_secs(3);
+        let answered = got + Duration::from_millis(4500);
+        assert!(!expired_by(got, lifetime, sent));
+        assert!(expired_by(got, lifetime, answered));
+        assert!(!expired_by(
+            got,
+            lifetime,
+            got + Duration::from_millis(3900)
+        ));
+        // A clock that went backwards is not an expiry.
+        assert!(!expired_by(got, lifetime, got - Duration::from_secs(10)));
+    }
+}

@@ -267,7 +267,7 @@ fn a_run_that_cannot_happen_exits_2() {
     let (code, _, err) = run(&args(&["--login", "a", "--password", "b"]));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("give its --base-url too"), "{err}");
-    let (code, _, err) = run(&args(&["--base-url", "https://127.0.0.1:9"]));
+    let (code, _, err) = run(&args(&["--base-url", "ftp://127.0.0.1:9"]));
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("http:// only"), "{err}");
+    assert!(err.contains("must be http:// or https://"), "{err}");
 }

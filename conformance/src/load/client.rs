@@ -1,5 +1,6 @@
-//! The request loop: keep-alive HTTP/1.1 connections, each driven by one task, sending a
-//! workload until a budget of requests or time is spent, with latencies in HDR histograms.
+//! The request loop: keep-alive HTTP/1.1 connections (TLS for https), each driven by one task,
+//! sending a workload until a budget of requests or time is spent, with latencies in HDR
+//! histograms. Connections go straight to the target: proxy environment variables do not apply.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,6 +22,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
 use super::Workload;
+use crate::tls::{Stream, Transport};
+use rustls::pki_types::ServerName;
 
 /// Why a request got no response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,11 +72,27 @@ pub struct Reply {
 /// little of the machine it shares with the server as it can.
 #[derive(Debug)]
 pub struct Connection {
-    addr: SocketAddr,
+    dial: Dial,
     link: Option<Link>,
 }
 
-type Wire = hyper::client::conn::http1::Connection<TokioIo<TcpStream>, Full<Bytes>>;
+/// Where a connection goes, and over TLS for which server name (https).
+#[derive(Debug, Clone)]
+pub struct Dial {
+    /// The socket address.
+    pub addr: SocketAddr,
+    /// TLS settings and the name to verify; `None`: plain http.
+    pub tls: Option<(Transport, ServerName<'static>)>,
+}
+
+impl Dial {
+    /// Plain HTTP to `addr`.
+    pub fn plain(addr: SocketAddr) -> Dial {
+        Dial { addr, tls: None }
+    }
+}
+
+type Wire = hyper::client::conn::http1::Connection<TokioIo<Stream>, Full<Bytes>>;
 
 /// An open connection: hyper's request handle and the future that does its I/O.
 struct Link {
@@ -88,12 +107,21 @@ impl fmt::Debug for Link {
 }
 
 impl Link {
-    async fn open(addr: SocketAddr) -> Result<Link, Failure> {
-        let stream = TcpStream::connect(addr)
+    async fn open(dial: &Dial) -> Result<Link, Failure> {
+        let tcp = TcpStream::connect(dial.addr)
             .await
             .map_err(|e| Failure::Connect(e.to_string()))?;
-        // Requests are small and latency is the measurement: no Nagle delay.
-        let _ = stream.set_nodelay(true);
+        // Requests are small and latency is the measurement: no Nagle delay (set by `wrap`).
+        let stream = match &dial.tls {
+            None => {
+                let _ = tcp.set_nodelay(true);
+                Stream::Plain(tcp)
+            }
+            Some((transport, name)) => transport
+                .wrap(tcp, Some(name))
+                .await
+                .map_err(|e| Failure::Connect(e.to_string()))?,
+        };
         let (sender, wire) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(|e| Failure::Connect(e.to_string()))?;
@@ -114,15 +142,25 @@ impl Link {
 impl Connection {
     /// Connects now, so that connection setup is not part of the first request's latency.
     pub async fn open(addr: SocketAddr) -> Result<Connection, Failure> {
-        let link = Some(Link::open(addr).await?);
-        Ok(Connection { addr, link })
+        Connection::dial(Dial::plain(addr)).await
+    }
+
+    /// Connects as `dial` says (TLS included), now.
+    pub async fn dial(dial: Dial) -> Result<Connection, Failure> {
+        let link = Some(Link::open(&dial).await?);
+        Ok(Connection { dial, link })
     }
 
     /// `n` connections to `addr`.
     pub async fn open_many(addr: SocketAddr, n: usize) -> Result<Vec<Connection>, Failure> {
+        Connection::dial_many(&Dial::plain(addr), n).await
+    }
+
+    /// `n` connections as `dial` says.
+    pub async fn dial_many(dial: &Dial, n: usize) -> Result<Vec<Connection>, Failure> {
         let mut all = Vec::with_capacity(n);
         for _ in 0..n {
-            all.push(Connection::open(addr).await?);
+            all.push(Connection::dial(dial.clone()).await?);
         }
         Ok(all)
     }
@@ -132,10 +170,10 @@ impl Connection {
     pub async fn send(&mut self, request: Request<Full<Bytes>>) -> Result<Reply, Failure> {
         let mut link = match self.link.take() {
             Some(link) => link,
-            None => Link::open(self.addr).await?,
+            None => Link::open(&self.dial).await?,
         };
         if !link.is_open().await {
-            link = Link::open(self.addr).await?;
+            link = Link::open(&self.dial).await?;
         }
         let (outcome, ended) = link.exchange(request).await;
         let (reply, close) = outcome.map_err(|e| Failure::Io(e.to_string()))?;

@@ -79,6 +79,8 @@ pub struct Check {
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadReport {
     pub base_url: String,
+    /// TLS certificates were not verified (`--insecure`).
+    pub insecure: bool,
     pub endpoint: &'static str,
     pub method: String,
     pub path: String,
@@ -135,6 +137,7 @@ impl LoadReport {
         }
         LoadReport {
             base_url: origin.base_url.clone(),
+            insecure: options.transport.as_ref().is_some_and(|t| t.insecure()),
             endpoint: options.endpoint.name(),
             method: workload.method().to_string(),
             path: workload.path(),
@@ -179,7 +182,7 @@ impl LoadReport {
     /// The report for a terminal.
     pub fn console(&self) -> String {
         let mut out = format!(
-            "load: {} {}{} ({}), {} connection{}, {} model{}, {:.1} s\n",
+            "load: {} {}{} ({}), {} connection{}, {} model{}, {:.1} s{}\n",
             self.method,
             self.base_url,
             self.path,
@@ -191,6 +194,11 @@ impl LoadReport {
                 .map(|r| format!(" at {r} req/s"))
                 .unwrap_or_default(),
             self.elapsed_s,
+            if self.insecure {
+                " (--insecure: TLS certificates not verified)"
+            } else {
+                ""
+            },
         );
         let r = &self.requests;
         out += &format!(

@@ -1,5 +1,6 @@
-//! The target and what is sent to it: the origin of the base URL, and a workload of
-//! requests prepared by logging in (a pool of tokens) and creating a resource to read.
+//! The target and what is sent to it: the origin of the base URL (TLS for https, the
+//! `--header` fields), and a workload of requests prepared by logging in (a pool of tokens)
+//! and creating a resource to read.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -8,13 +9,15 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue};
 use hyper::{Method, Request, StatusCode, Uri};
+use rustls::pki_types::ServerName;
 use serde_json::{Value, json};
 
-use super::{Connection, Endpoint};
+use super::{Connection, Dial, Endpoint};
 use crate::profile::Profile;
 use crate::target::Account;
+use crate::tls::Transport;
 
 /// Where requests go: one socket address, and what the URL said about it.
 #[derive(Debug, Clone)]
@@ -27,19 +30,28 @@ pub struct Origin {
     pub base_path: String,
     /// The base URL as given, without a trailing slash (for messages).
     pub base_url: String,
+    /// For `https://`: the TLS settings and the server name to verify.
+    pub tls: Option<(Transport, ServerName<'static>)>,
+    /// The `--header` fields, added to every request.
+    pub headers: Arc<[(HeaderName, HeaderValue)]>,
 }
 
 impl Origin {
-    /// Resolves an `http://` base URL (`https` is not supported by the load generator).
+    /// Resolves an `http://` or `https://` base URL (platform trust roots, no extra header).
     pub async fn parse(url: &str) -> Result<Origin, String> {
+        Origin::resolve(url, &Transport::plain().map_err(|e| e.to_string())?).await
+    }
+
+    /// Resolves a base URL; https and the extra headers as `transport` says.
+    pub async fn resolve(url: &str, transport: &Transport) -> Result<Origin, String> {
         let base_url = url.trim_end_matches('/').to_string();
         let parsed = reqwest::Url::parse(&base_url)
             .map_err(|e| format!("--base-url {url:?} is not a URL: {e}"))?;
-        if parsed.scheme() != "http" {
-            return Err(format!(
-                "--base-url {url:?}: the load command speaks plain http:// only"
-            ));
-        }
+        let https = match parsed.scheme() {
+            "http" => false,
+            "https" => true,
+            _ => return Err(format!("--base-url {url:?} must be http:// or https://")),
+        };
         let host = parsed
             .host_str()
             .ok_or_else(|| format!("--base-url {url:?} has no host"))?;
@@ -54,21 +66,40 @@ impl Origin {
             Some(port) => format!("{host}:{port}"),
             None => host.to_string(),
         };
+        let tls = match https {
+            true => Some((
+                transport.clone(),
+                crate::tls::server_name(host).map_err(|e| format!("--base-url {url:?}: {e}"))?,
+            )),
+            false => None,
+        };
         Ok(Origin {
             addr,
             host: HeaderValue::from_str(&host_header)
                 .map_err(|e| format!("--base-url {url:?}: bad host: {e}"))?,
             base_path: parsed.path().trim_end_matches('/').to_string(),
             base_url,
+            tls,
+            headers: transport.headers().to_vec().into(),
         })
     }
 
-    /// The same paths and `Host` header on another address (the benches' baseline server).
+    /// The same paths and `Host` header on another address (the benches' baseline server),
+    /// in plain HTTP.
     pub fn at(&self, addr: SocketAddr) -> Origin {
         Origin {
             addr,
             base_url: format!("http://{addr}"),
+            tls: None,
             ..self.clone()
+        }
+    }
+
+    /// How connections to it are made.
+    pub fn dial(&self) -> Dial {
+        Dial {
+            addr: self.addr,
+            tls: self.tls.clone(),
         }
     }
 }
@@ -78,7 +109,7 @@ impl Origin {
 struct Template {
     method: Method,
     uri: Uri,
-    authorization: Option<HeaderValue>,
+    authorization: Option<(HeaderName, HeaderValue)>,
     json: Option<Bytes>,
 }
 
@@ -86,6 +117,7 @@ struct Template {
 #[derive(Clone)]
 pub struct Workload {
     host: HeaderValue,
+    headers: Arc<[(HeaderName, HeaderValue)]>,
     templates: Arc<[Template]>,
 }
 
@@ -105,6 +137,7 @@ impl Workload {
     fn new(origin: &Origin, templates: Vec<Template>) -> Workload {
         Workload {
             host: origin.host.clone(),
+            headers: origin.headers.clone(),
             templates: templates.into(),
         }
     }
@@ -120,11 +153,16 @@ impl Workload {
         *request.uri_mut() = t.uri.clone();
         let headers = request.headers_mut();
         headers.insert(HOST, self.host.clone());
-        if let Some(auth) = &t.authorization {
-            headers.insert(AUTHORIZATION, auth.clone());
+        if let Some((name, value)) = &t.authorization {
+            headers.insert(name.clone(), value.clone());
         }
         if t.json.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        for (name, value) in self.headers.iter() {
+            if !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
         }
         request
     }
@@ -149,7 +187,7 @@ impl Workload {
 pub struct Prepared {
     pub workload: Workload,
     /// The resource created for `Endpoint::Resource`: its path and a token that may delete it.
-    created: Option<(String, HeaderValue)>,
+    created: Option<(String, (HeaderName, HeaderValue))>,
 }
 
 impl Prepared {
@@ -170,7 +208,7 @@ impl Prepared {
                 json: None,
             }],
         );
-        if let Ok(mut c) = Connection::open(origin.addr).await {
+        if let Ok(mut c) = Connection::dial(origin.dial()).await {
             let _ = tokio::time::timeout(timeout, c.send(workload.request(0))).await;
         }
     }
@@ -186,11 +224,15 @@ pub async fn prepare(
     tokens: usize,
     timeout: Duration,
 ) -> Result<Prepared, String> {
-    let mut conn = Connection::open(origin.addr).await.map_err(|e| {
-        format!(
-            "cannot reach {}: {e}. Is the server running, and is --base-url right?",
-            origin.base_url
-        )
+    let mut conn = Connection::dial(origin.dial()).await.map_err(|e| {
+        if e.to_string().contains(crate::tls::NOT_TRUSTED) {
+            format!("cannot reach {}: {e}", origin.base_url)
+        } else {
+            format!(
+                "cannot reach {}: {e}. Is the server running, and is --base-url right?",
+                origin.base_url
+            )
+        }
     })?;
     let mut helper = Helper {
         origin,
@@ -231,7 +273,14 @@ pub async fn prepare(
             .ok_or_else(|| format!("the login at {obtain} answered no \"access\" token"))?;
         pool.push(access);
     }
-    let bearer = |token: &str| HeaderValue::from_str(&format!("Bearer {token}")).ok();
+    // The profile's header and scheme (`Authorization: Bearer` unless it renames them).
+    let bearer = |token: &str| {
+        let (name, value) = profile.wire.authorization(token);
+        Some((
+            HeaderName::from_bytes(name.as_bytes()).ok()?,
+            HeaderValue::from_str(&value).ok()?,
+        ))
+    };
     let mut created = None;
     let templates: Vec<Template> = match endpoint {
         Endpoint::Obtain => {
@@ -325,7 +374,7 @@ impl Helper<'_> {
         &self,
         method: Method,
         path: &str,
-        authorization: Option<HeaderValue>,
+        authorization: Option<(HeaderName, HeaderValue)>,
         json: Option<Bytes>,
     ) -> Result<Template, String> {
         let full = format!("{}{path}", self.origin.base_path);
@@ -344,7 +393,7 @@ impl Helper<'_> {
         &mut self,
         method: Method,
         path: &str,
-        authorization: Option<HeaderValue>,
+        authorization: Option<(HeaderName, HeaderValue)>,
         json: Option<Bytes>,
     ) -> Result<(StatusCode, Bytes), String> {
         let template = self.template(method.clone(), path, authorization, json)?;
@@ -379,6 +428,12 @@ pub(super) mod tests {
             host: HeaderValue::from_static("127.0.0.1:8000"),
             base_path: String::new(),
             base_url: "http://127.0.0.1:8000".into(),
+            tls: None,
+            headers: vec![(
+                HeaderName::from_static("x-gateway"),
+                HeaderValue::from_static("g1"),
+            )]
+            .into(),
         }
     }
 
@@ -402,6 +457,7 @@ pub(super) mod tests {
         assert_eq!(r.uri(), "/verifytoken/");
         assert_eq!(r.headers()[HOST], "127.0.0.1:8000");
         assert_eq!(r.headers()[CONTENT_TYPE], "application/json");
+        assert_eq!(r.headers()["x-gateway"], "g1");
         assert!(!format!("{w:?}").contains("SECRET"));
     }
 }

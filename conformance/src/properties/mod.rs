@@ -301,7 +301,9 @@ impl Session {
         };
         let mut headers = Vec::new();
         if let Some(a) = auth {
-            headers.push(("Authorization".to_string(), a.to_string()));
+            // Written `Bearer <token>`: sent in the profile's header and scheme.
+            let wire = &self.t.profile.wire;
+            headers.push((wire.auth_header_name.clone(), wire.translate_scheme(a)));
         }
         if !content_type.is_empty() {
             headers.push(("Content-Type".to_string(), content_type.to_string()));

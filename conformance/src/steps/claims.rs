@@ -15,7 +15,10 @@ fn decoded(w: &ApiWorld, reference: &str) -> jwt::Decoded {
         .unwrap_or_else(|e| w.fail(format!("{reference} is not a JWS in compact form: {e}")))
 }
 
+/// A claim by the name the features give it (`user_id`, `token_type`, `jti`), read under the
+/// profile's name for it.
 fn claim(w: &ApiWorld, reference: &str, name: &str) -> Value {
+    let name = w.t.profile.wire.claim(name);
     decoded(w, reference)
         .claims
         .get(name)
@@ -43,7 +46,7 @@ fn has_header(w: &mut ApiWorld, reference: String, expected: String) {
 
 #[then(regex = r"^(\$\{[^}]+\}) has the claims '(.*)'$")]
 fn has_claims(w: &mut ApiWorld, reference: String, expected: String) {
-    let expected = expected_json(w, &expected);
+    let expected = w.t.profile.wire.rename_claims(expected_json(w, &expected));
     let d = decoded(w, &reference);
     if let Err(m) = matcher::check(&expected, &Value::Object(d.claims.clone())) {
         w.fail(format!(

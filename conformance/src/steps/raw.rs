@@ -1,23 +1,45 @@
 //! Steps that speak HTTP/1.1 over a raw TCP connection: what a client library will not send
 //! (malformed request lines, bad framing), and a second request on the connection that just
-//! got a 413. Plain `http://` targets only; over https these scenarios are skipped.
+//! got a 413. Over TLS for `https://` targets; the run's `--header` fields go after the request
+//! line of each. They connect directly, whatever the proxy environment variables say.
 
 use cucumber::{then, when};
 
 use crate::world::{ApiWorld, skip};
 use conformance::{
-    http::{self, Exchange, RawConnection, RawResponse, Request, Response, TransportError},
+    http::{
+        self, Exchange, RawAddress, RawConnection, RawResponse, Request, Response, TransportError,
+    },
     template::Escape,
 };
 
-fn address(w: &ApiWorld) -> String {
+fn address(w: &ApiWorld) -> RawAddress {
     http::raw_address(&w.t.base_url).unwrap_or_else(|| {
-        skip("raw-connection probes speak plain HTTP, and the base URL is not http://")
+        skip("raw-connection probes speak HTTP/1.1 over TCP or TLS, and the base URL is neither http:// nor https://")
     })
 }
 
-fn host_of(addr: &str) -> &str {
-    addr.rsplit_once(':').map(|(h, _)| h).unwrap_or(addr)
+/// The run's `--header` fields as header lines, each ending in CRLF.
+fn extra_lines(w: &ApiWorld) -> String {
+    w.t.client
+        .transport()
+        .header_pairs()
+        .into_iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect()
+}
+
+/// `text` (lines ending in CRLF) with the `--header` fields after its first line.
+fn with_extra_headers(w: &ApiWorld, text: &str) -> String {
+    let extra = extra_lines(w);
+    match text.split_once("\r\n") {
+        Some((first, rest)) if !extra.is_empty() => format!("{first}\r\n{extra}{rest}"),
+        _ => text.to_string(),
+    }
+}
+
+async fn open(w: &ApiWorld, addr: &RawAddress) -> Result<RawConnection, TransportError> {
+    RawConnection::open(addr, w.t.client.transport(), timeout(w)).await
 }
 
 /// Records a raw answer as an exchange, so the usual steps and reports apply to it.
@@ -46,10 +68,12 @@ fn record(
         headers: Vec::new(),
         body,
     };
+    let now = std::time::SystemTime::now();
     w.history.push(Exchange {
         request,
         outcome,
-        sent: std::time::SystemTime::now(),
+        sent: now,
+        received: now,
     });
 }
 
@@ -64,15 +88,16 @@ async fn oversized(w: &mut ApiWorld, mib: usize, endpoint: String) {
     body.resize(size - 2, b'a');
     body.extend_from_slice(b"\"}");
     let mut bytes = format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        host_of(&addr),
+        "POST {path} HTTP/1.1\r\nHost: {}\r\n{}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        addr.host,
+        extra_lines(w),
         body.len()
     )
     .into_bytes();
     bytes.extend_from_slice(&body);
-    let mut conn = match RawConnection::open(&addr, timeout(w)).await {
+    let mut conn = match open(w, &addr).await {
         Ok(c) => c,
-        Err(e) => w.fail(format!("could not connect to {addr}: {e}")),
+        Err(e) => w.fail(format!("could not connect to {}: {e}", addr.addr)),
     };
     let answer = conn.exchange(&bytes).await;
     record(w, "POST", &path, body, &answer);
@@ -107,8 +132,9 @@ async fn same_connection_answers(w: &mut ApiWorld) {
     }
     let path = w.endpoint_path("obtain");
     let bytes = format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}",
-        host_of(&addr)
+        "POST {path} HTTP/1.1\r\nHost: {}\r\n{}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}",
+        addr.host,
+        extra_lines(w)
     );
     let Some(mut conn) = w.raw.take() else {
         w.fail("suite error: no raw connection is open");
@@ -135,7 +161,8 @@ async fn raw_request(w: &mut ApiWorld, text: String) {
         .expand(&text, Escape::Plain)
         .replace("\r\n", "\n")
         .replace('\n', "\r\n");
-    let conn = RawConnection::open(&addr, timeout(w)).await;
+    let text = with_extra_headers(w, &text);
+    let conn = open(w, &addr).await;
     let answer = match conn {
         Ok(mut c) => c.exchange(text.as_bytes()).await,
         Err(e) => Err(e),

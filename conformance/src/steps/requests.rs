@@ -130,8 +130,22 @@ fn authenticate(w: &mut ApiWorld, header: String) {
     w.auth = match header.as_str() {
         "(none)" => Auth::None,
         "(empty)" => Auth::Header(String::new()),
-        h => Auth::Header(w.expand(h, Escape::Plain)),
+        h => Auth::Header(w.expand(&auth_value(w, h), Escape::Plain)),
     };
+}
+
+/// An auth header value as feature text writes it (`Bearer …` for the scheme the target
+/// accepts) in the profile's scheme. Another scheme in feature text is one to be refused: if
+/// the profile accepts it (`auth_header_types`), the scenario cannot run as written.
+fn auth_value(w: &ApiWorld, text: &str) -> String {
+    let wire = &w.t.profile.wire;
+    let first = text.split(' ').next().unwrap_or_default();
+    if !first.eq_ignore_ascii_case("bearer") && wire.auth_header_types.iter().any(|t| t == first) {
+        skip(format!(
+            "the profile accepts the {first} scheme (tokens.auth_header_types), so it is not one to refuse"
+        ));
+    }
+    wire.translate_scheme(text)
 }
 
 #[given("I send no Authorization header")]
@@ -232,6 +246,12 @@ async fn still_verifies(w: &mut ApiWorld, reference: String) {
 
 #[given(regex = r#"^I also send the header "([A-Za-z0-9-]+): (.*)"$"#)]
 fn also_send_header(w: &mut ApiWorld, name: String, value: String) {
+    let wire = &w.t.profile.wire;
+    let (name, value) = if name.eq_ignore_ascii_case("authorization") {
+        (wire.auth_header_name.clone(), auth_value(w, &value))
+    } else {
+        (name, value)
+    };
     w.extra_headers.push((name, value));
 }
 

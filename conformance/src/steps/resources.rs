@@ -205,7 +205,7 @@ async fn concurrently(
             method: method.to_string(),
             url,
             headers: vec![
-                ("Authorization".into(), format!("Bearer {token}")),
+                w.t.profile.wire.authorization(&token),
                 ("Content-Type".into(), "application/json".into()),
             ],
             body: Value::Object(body).to_string().into_bytes(),
@@ -322,7 +322,7 @@ async fn each_reads_back(w: &mut ApiWorld, _how: String) {
         client.send(Request {
             method: "GET".into(),
             url: r.url.clone(),
-            headers: vec![("Authorization".into(), format!("Bearer {token}"))],
+            headers: vec![w.t.profile.wire.authorization(&token)],
             body: Vec::new(),
         })
     });

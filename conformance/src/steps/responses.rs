@@ -3,7 +3,7 @@
 use cucumber::then;
 use serde_json::Value;
 
-use crate::world::{ApiWorld, BEARER_CHALLENGE, skip};
+use crate::world::{ApiWorld, challenge, skip};
 use conformance::{jwt, matcher, template::Escape};
 
 #[then(regex = r"^the status is (\d{3})$")]
@@ -249,11 +249,11 @@ fn list_header(w: &ApiWorld, name: &str) -> Vec<String> {
 #[then("the response is a Bearer challenge")]
 fn bearer_challenge(w: &mut ApiWorld) {
     let r = w.last();
-    let ok =
-        r.status == 401 && r.header("www-authenticate").map(str::trim) == Some(BEARER_CHALLENGE);
+    let challenge = challenge(&w.t.profile.wire);
+    let ok = r.status == 401 && r.header("www-authenticate").map(str::trim) == Some(&challenge);
     if !ok {
         w.fail(format!(
-            "expected a 401 with the header WWW-Authenticate: {BEARER_CHALLENGE}"
+            "expected a 401 with the header WWW-Authenticate: {challenge}"
         ));
     }
 }
