@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "jwt-conformance",
-    version,
+    version = conformance::contract::LONG_VERSION,
     about,
     max_term_width = 100,
     args_conflicts_with_subcommands = true
@@ -33,6 +33,13 @@ pub enum Command {
     Properties(PropertiesArgs),
     /// Load test one endpoint: requests per second and HDR latency percentiles (raw and corrected for coordinated omission)
     Load(LoadArgs),
+    /// Print a shell completion script (e.g. `jwt-conformance completions bash > /etc/bash_completion.d/jwt-conformance`)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `jwt-conformance man > jwt-conformance.1`
+    Man,
 }
 
 /// Which server to check, and what the suite is told about it.
@@ -143,6 +150,10 @@ pub struct RunArgs {
     /// Write a JSON report
     #[arg(long, env = "JSON_REPORT", value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Write an HTML report: one self-contained page to open in a browser
+    #[arg(long, env = "HTML_REPORT", value_name = "FILE")]
+    pub html: Option<PathBuf>,
 
     /// Scenarios in flight at once
     #[arg(long, env = "CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]

@@ -12,6 +12,12 @@ use serde::Serialize;
 /// The text of `CONTRACT.md`, as this build of the suite checks it.
 pub const TEXT: &str = include_str!("../../CONTRACT.md");
 
+/// The version of `CONTRACT.md` this build checks (a unit test holds it to the file's own).
+pub const VERSION: &str = "1.0.0";
+
+/// What `jwt-conformance --version` says: the suite's version and the contract's.
+pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (contract 1.0.0)");
+
 /// The prefix of a scenario tag naming a rule.
 pub const TAG_PREFIX: &str = "rule:";
 
@@ -184,6 +190,13 @@ mod tests {
             assert!(area.chars().all(|c| c.is_ascii_uppercase()), "{}", r.id);
             assert!(n.parse::<u32>().is_ok(), "{}", r.id);
         }
+    }
+
+    #[test]
+    fn the_stated_version_is_the_files() {
+        let c = Contract::parse(TEXT).expect("parses");
+        assert_eq!(c.version, VERSION);
+        assert!(LONG_VERSION.ends_with(&format!("(contract {VERSION})")));
     }
 
     #[test]

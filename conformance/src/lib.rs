@@ -5,6 +5,7 @@
 //! the contract (`CONTRACT.md`), and its expectations are written out in the `.feature` files.
 
 pub mod contract;
+pub mod html;
 pub mod http;
 pub mod jwt;
 pub mod known;

@@ -50,6 +50,22 @@ fn main() -> ExitCode {
         None => runtime.block_on(run(cli.run)),
         Some(cli::Command::Properties(args)) => runtime.block_on(properties(args)),
         Some(cli::Command::Load(args)) => runtime.block_on(load(args)),
+        Some(cli::Command::Completions { shell }) => {
+            let mut command = <cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(
+                shell,
+                &mut command,
+                "jwt-conformance",
+                &mut std::io::stdout(),
+            );
+            Ok(true)
+        }
+        Some(cli::Command::Man) => {
+            let page = clap_mangen::Man::new(<cli::Cli as clap::CommandFactory>::command());
+            page.render(&mut std::io::stdout())
+                .map(|()| true)
+                .map_err(|e| Unusable(format!("cannot write the manual page: {e}")))
+        }
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
@@ -134,6 +150,10 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
     }
     if let Some(path) = &args.json {
         std::fs::write(path, report::json(&reports))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if let Some(path) = &args.html {
+        std::fs::write(path, conformance::html::html(&reports))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     if reports.len() > 1 {

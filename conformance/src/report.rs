@@ -154,6 +154,12 @@ pub struct Report {
     /// Wall time of the run.
     #[serde(serialize_with = "as_millis")]
     pub duration: Duration,
+    /// The profile as the run used it: paths, login field, lifetimes, rotation (no secrets).
+    pub profile_settings: serde_json::Value,
+    /// When the run started (RFC 3339, UTC).
+    pub started_at: String,
+    /// When the run ended (RFC 3339, UTC).
+    pub finished_at: String,
     /// Every scenario, in feature order.
     pub scenarios: Vec<ScenarioResult>,
     /// Verdicts, parallel to `scenarios`.
@@ -234,6 +240,9 @@ impl Report {
             insecure: false,
             strict,
             duration,
+            profile_settings: serde_json::Value::Null,
+            started_at: String::new(),
+            finished_at: String::new(),
             scenarios,
             verdicts,
             unused_known_failures,
@@ -453,12 +462,26 @@ pub fn junit(reports: &[Report]) -> String {
                 t.failed,
                 t.skipped
             );
+            let mut properties = vec![
+                ("suite_version", env!("CARGO_PKG_VERSION").to_string()),
+                ("contract_version", contract::contract().version.clone()),
+                ("target", r.target.clone()),
+                ("profile", r.profile.clone()),
+                ("dialect", r.dialect.clone()),
+                ("started_at", r.started_at.clone()),
+                ("finished_at", r.finished_at.clone()),
+            ];
             if r.insecure {
-                let _ = writeln!(
-                    out,
-                    "    <properties><property name=\"insecure\" value=\"--insecure: TLS certificates not verified\"/></properties>"
-                );
+                properties.push((
+                    "insecure",
+                    "--insecure: TLS certificates not verified".to_string(),
+                ));
             }
+            out.push_str("    <properties>");
+            for (name, value) in properties {
+                let _ = write!(out, "<property name=\"{name}\" value=\"{}\"/>", xml(&value));
+            }
+            out.push_str("</properties>\n");
             for (s, v) in cases {
                 let _ = write!(
                     out,
@@ -697,6 +720,14 @@ mod tests {
         assert!(j["contract_version"].is_string());
         assert!(x.contains("type=\"OBT-2\""), "{x}");
         assert!(x.contains("rule: OBT-2 — "), "{x}");
+        assert!(
+            x.contains("<property name=\"contract_version\" value=\""),
+            "{x}"
+        );
+        assert!(
+            x.contains("<property name=\"suite_version\" value=\""),
+            "{x}"
+        );
         assert!(x.contains("CONTRACT.md#obt-2"), "{x}");
     }
 }

@@ -98,6 +98,7 @@ pub async fn run(
     }
     let (collector, results) = Collector::new(false);
     let started = Instant::now();
+    let started_at = std::time::SystemTime::now();
     let ticker = sel.progress.then(|| {
         let results = results.clone();
         eprintln!(
@@ -187,5 +188,29 @@ pub async fn run(
         known,
     );
     report.insecure = target.client.transport().insecure();
+    report.started_at = humantime::format_rfc3339_seconds(started_at).to_string();
+    report.profile_settings = profile_settings(&target.profile);
+    report.finished_at =
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     Ok(report)
+}
+
+/// The profile as the JSON report records it: what the run assumed, nothing secret.
+fn profile_settings(p: &conformance::profile::Profile) -> serde_json::Value {
+    let e = &p.endpoints;
+    let secs = |d: Option<std::time::Duration>| d.map(|d| d.as_secs());
+    serde_json::json!({
+        "name": p.name,
+        "dialect": p.dialect.to_string(),
+        "login_field": p.login_field,
+        "endpoints": {
+            "obtain": e.obtain, "refresh": e.refresh, "verify": e.verify,
+            "protected": e.protected, "resources": e.resources, "users": e.users,
+        },
+        "access_lifetime_s": secs(p.access_lifetime),
+        "refresh_lifetime_s": secs(p.refresh_lifetime),
+        "leeway_s": p.leeway.as_secs(),
+        "rotate_refresh_tokens": p.rotate_refresh_tokens,
+        "blacklist_after_rotation": p.blacklist_after_rotation,
+    })
 }

@@ -135,6 +135,7 @@ async fn a_non_conforming_target_exits_1_with_details() {
     let url = srv.base_url();
     let profile = std::env::temp_dir().join(format!("exit-codes-mix-{}.toml", std::process::id()));
     std::fs::write(&profile, "base = \"classic\"\ndialect = \"simplejwt\"\n").expect("write");
+    let page = std::env::temp_dir().join(format!("exit-codes-mix-{}.html", std::process::id()));
     let args: Vec<String> = [
         "--base-url",
         &url,
@@ -148,11 +149,26 @@ async fn a_non_conforming_target_exits_1_with_details() {
         &profile.to_string_lossy(),
         "--tags",
         "@verifying and not @waits",
+        "--html",
+        &page.to_string_lossy(),
     ]
     .map(String::from)
     .to_vec();
     let (code, out, err) = run_async(args).await;
     let _ = std::fs::remove_file(&profile);
+    let html = std::fs::read_to_string(&page).unwrap_or_default();
+    let _ = std::fs::remove_file(&page);
+    assert!(html.contains("DOES NOT CONFORM"), "{html}");
+    assert!(html.contains("<code>VER-2</code>"), "{html}");
+    assert!(
+        html.contains("A valid access token sent as JSON verifies"),
+        "{html}"
+    );
+    assert!(html.contains("data-filter=\"skipped\""), "{html}");
+    assert!(
+        !html.contains(KEY) && !html.contains("erin-pw") && !regex_like_full_token(&html),
+        "secrets leaked into the HTML report"
+    );
     assert_eq!(code, 1, "{out}\n{err}");
     assert!(out.contains("DOES NOT CONFORM"), "{out}");
     assert!(
@@ -184,4 +200,35 @@ fn regex_like_full_token(text: &str) -> bool {
             let parts: Vec<&str> = w.split('.').collect();
             parts.len() == 3 && parts.iter().all(|p| p.len() >= 10)
         })
+}
+
+/// `--version` names the contract; completions and the manual page come from the same CLI.
+#[test]
+fn version_completions_and_manual_page() {
+    let output = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
+            .args(args)
+            .output()
+            .expect("the binary runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, version) = output(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(
+        version.contains(&format!(
+            "(contract {})",
+            conformance::contract::contract().version
+        )),
+        "{version}"
+    );
+    let (code, bash) = output(&["completions", "bash"]);
+    assert_eq!(code, 0);
+    assert!(bash.contains("--signing-key"), "{bash}");
+    let (code, man) = output(&["man"]);
+    assert_eq!(code, 0);
+    assert!(man.contains(".TH jwt-conformance 1"), "{man}");
+    assert_eq!(output(&["completions", "no-such-shell"]).0, 2);
 }
