@@ -38,12 +38,14 @@ body[data-filter] details{display:none}
 body[data-filter=all] details{display:block}
 ";
 
+// A filter is a button, or the page's `#fragment` (`report.html#failed`), so a link can open
+// the page filtered.
 const SCRIPT: &str = "
-document.querySelectorAll('nav button').forEach(function(b){b.addEventListener('click',function(){
- var f=b.dataset.filter;document.body.dataset.filter=f;
- document.querySelectorAll('nav button').forEach(function(x){x.setAttribute('aria-pressed',x===b)});
- document.querySelectorAll('details').forEach(function(d){d.style.display=(f==='all'||d.classList.contains(f))?'block':'none'});
-});});
+function show(f){document.body.dataset.filter=f;
+ document.querySelectorAll('nav button').forEach(function(x){x.setAttribute('aria-pressed',x.dataset.filter===f)});
+ document.querySelectorAll('details').forEach(function(d){d.style.display=(f==='all'||d.classList.contains(f))?'block':'none'});}
+document.querySelectorAll('nav button').forEach(function(b){b.addEventListener('click',function(){show(b.dataset.filter)})});
+if(location.hash.length>1){show(location.hash.slice(1))}
 ";
 
 fn esc(s: &str) -> String {
