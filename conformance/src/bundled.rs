@@ -7,18 +7,22 @@
 //! against one with rotation and blacklist-after-rotation. Lifetimes are short (access 5 s,
 //! refresh 8 s) so the expiry scenarios really wait, and the signing key is known to the suite.
 
+#[cfg(feature = "bundled-server")]
 use std::{sync::Arc, time::Duration};
 
 use crate::{Plan, Unusable, cli::TargetArgs};
+use conformance::http::Client;
+#[cfg(feature = "bundled-server")]
 use conformance::{
-    http::Client,
     profile::Profile,
     target::{Account, Target},
 };
 
 /// Lifetimes of the bundled servers.
+#[cfg(feature = "bundled-server")]
 pub const ACCESS: Duration = Duration::from_secs(5);
 /// Refresh lifetime of the bundled servers.
+#[cfg(feature = "bundled-server")]
 pub const REFRESH: Duration = Duration::from_secs(8);
 
 /// A running bundled server (stopped when dropped).
@@ -26,7 +30,8 @@ pub const REFRESH: Duration = Duration::from_secs(8);
 pub type Server = reference_server::RunningServer;
 /// Without the `bundled-server` feature there is nothing to keep alive.
 #[cfg(not(feature = "bundled-server"))]
-pub type Server = ();
+#[derive(Debug)]
+pub enum Server {}
 
 /// The runs of a bundled check.
 pub async fn plans(args: &TargetArgs, client: Client) -> Result<Vec<Plan>, Unusable> {

@@ -18,80 +18,77 @@ use futures_util::stream;
 pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "obtaining_tokens.feature",
-        include_str!("../../features/obtaining_tokens.feature"),
+        include_str!("../features/obtaining_tokens.feature"),
     ),
     (
         "credentials.feature",
-        include_str!("../../features/credentials.feature"),
+        include_str!("../features/credentials.feature"),
     ),
     (
         "refreshing_tokens.feature",
-        include_str!("../../features/refreshing_tokens.feature"),
+        include_str!("../features/refreshing_tokens.feature"),
     ),
     (
         "issued_tokens.feature",
-        include_str!("../../features/issued_tokens.feature"),
+        include_str!("../features/issued_tokens.feature"),
     ),
     (
         "verifying_tokens.feature",
-        include_str!("../../features/verifying_tokens.feature"),
+        include_str!("../features/verifying_tokens.feature"),
     ),
     (
         "token_claims.feature",
-        include_str!("../../features/token_claims.feature"),
+        include_str!("../features/token_claims.feature"),
     ),
     (
         "token_expiry.feature",
-        include_str!("../../features/token_expiry.feature"),
+        include_str!("../features/token_expiry.feature"),
     ),
     (
         "expiry_boundary.feature",
-        include_str!("../../features/expiry_boundary.feature"),
+        include_str!("../features/expiry_boundary.feature"),
     ),
     (
         "protected_endpoints.feature",
-        include_str!("../../features/protected_endpoints.feature"),
+        include_str!("../features/protected_endpoints.feature"),
     ),
     (
         "token_sources.feature",
-        include_str!("../../features/token_sources.feature"),
+        include_str!("../features/token_sources.feature"),
     ),
     (
         "resources.feature",
-        include_str!("../../features/resources.feature"),
+        include_str!("../features/resources.feature"),
     ),
     (
         "resource_writes.feature",
-        include_str!("../../features/resource_writes.feature"),
+        include_str!("../features/resource_writes.feature"),
     ),
     (
         "token_forgery.feature",
-        include_str!("../../features/token_forgery.feature"),
+        include_str!("../features/token_forgery.feature"),
     ),
     (
         "token_headers.feature",
-        include_str!("../../features/token_headers.feature"),
+        include_str!("../features/token_headers.feature"),
     ),
     (
         "forged_claims.feature",
-        include_str!("../../features/forged_claims.feature"),
+        include_str!("../features/forged_claims.feature"),
     ),
     (
         "refresh_rotation.feature",
-        include_str!("../../features/refresh_rotation.feature"),
+        include_str!("../features/refresh_rotation.feature"),
     ),
     (
         "blacklist.feature",
-        include_str!("../../features/blacklist.feature"),
+        include_str!("../features/blacklist.feature"),
     ),
     (
         "http_hygiene.feature",
-        include_str!("../../features/http_hygiene.feature"),
+        include_str!("../features/http_hygiene.feature"),
     ),
-    (
-        "users.feature",
-        include_str!("../../features/users.feature"),
-    ),
+    ("users.feature", include_str!("../features/users.feature")),
 ];
 
 /// Parses and expands the features: the embedded ones, or every `*.feature` in `dir`.

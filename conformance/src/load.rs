@@ -293,8 +293,10 @@ pub mod bundled {
 
     #[cfg(feature = "bundled-server")]
     pub type Server = reference_server::RunningServer;
+    /// Without the feature no server can run: there is no value of this type.
     #[cfg(not(feature = "bundled-server"))]
-    pub type Server = ();
+    #[derive(Debug)]
+    pub enum Server {}
 
     #[cfg(feature = "bundled-server")]
     pub fn base_url(server: &Server) -> String {
