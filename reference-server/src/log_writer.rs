@@ -1,107 +1,131 @@
-//! Log output off the request path: each line goes through a bounded queue to one thread that
-//! writes the lines to stderr in batches, through a buffer, and flushes when the queue is empty.
+//! Log output off the request path: each line is appended to a shared buffer, and one thread
+//! writes the buffer to stderr every 20 ms, in one write, then reuses it.
 //!
-//! A request never waits for the terminal or the file behind stderr, nor for the lock every
-//! direct writer to stderr takes: queueing a line is a copy and a lock-free send. When the
-//! queue is full (stderr slower than the requests, for long) lines are dropped, counted, and
-//! the count is written once the writer catches up.
+//! A request never waits for the terminal or the file behind stderr, never takes the lock of
+//! stderr, and never wakes a thread: appending a line is a short lock and a copy. (A queue
+//! whose reader sleeps until a line comes costs a wake-up, a system call, for nearly every
+//! line under load.) When stderr cannot keep up and the buffer holds 8 MiB, lines are dropped,
+//! counted, and the count is written once the writer catches up. Lines reach stderr at most
+//! 20 ms late; [`FlushGuard`] writes what is left at exit.
 
-use std::io::{self, BufWriter, Write};
-use std::sync::Arc;
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tracing_subscriber::fmt::MakeWriter;
 
-/// Lines waiting to be written before new ones are dropped.
-const QUEUE_LINES: usize = 64 * 1024;
-/// The writer thread's buffer: a batch of lines is one write to stderr.
-const BUFFER_BYTES: usize = 64 * 1024;
-/// How long [`FlushGuard`] waits, at exit, for the queued lines to be written.
-const FLUSH_WAIT: Duration = Duration::from_secs(2);
+/// How often the buffered lines are written.
+const INTERVAL: Duration = Duration::from_millis(20);
+/// Past this many buffered bytes, new lines are dropped.
+const MAX_PENDING: usize = 8 * 1024 * 1024;
 
-enum Message {
-    Line(Vec<u8>),
-    /// Write everything queued before this, then answer.
-    Flush(mpsc::Sender<()>),
+struct Shared {
+    pending: Mutex<Vec<u8>>,
+    /// Held while a batch is taken and written, so that batches keep their order.
+    out: Mutex<Output>,
+    dropped: AtomicU64,
 }
 
-/// The `MakeWriter` of the log: cheap to clone, never blocks.
-#[derive(Debug, Clone)]
+struct Output {
+    sink: Box<dyn Write + Send>,
+    /// The previous batch's buffer, cleared: swapped in for the next one.
+    spare: Vec<u8>,
+    reported: u64,
+}
+
+impl Shared {
+    fn append(&self, line: &[u8]) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        if pending.len() + line.len() > MAX_PENDING {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        } else {
+            pending.extend_from_slice(line);
+        }
+    }
+
+    /// Writes every line appended so far. Errors writing the log have nowhere to be
+    /// reported: they are ignored, as stderr's are.
+    fn flush(&self) {
+        let mut out = self.out.lock().unwrap_or_else(PoisonError::into_inner);
+        let Output {
+            sink,
+            spare,
+            reported,
+        } = &mut *out;
+        std::mem::swap(
+            &mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner),
+            spare,
+        );
+        if !spare.is_empty() {
+            let _ = sink.write_all(spare);
+            spare.clear();
+        }
+        let dropped = self.dropped.load(Ordering::Relaxed);
+        if dropped != *reported {
+            let _ = writeln!(
+                sink,
+                "log-writer: {} log lines dropped: stderr could not keep up",
+                dropped - *reported
+            );
+            *reported = dropped;
+        }
+        let _ = sink.flush();
+    }
+}
+
+/// The `MakeWriter` of the log: cheap to clone, never blocks on output.
+#[derive(Clone)]
 pub struct NonBlocking {
-    queue: SyncSender<Message>,
-    dropped: Arc<AtomicU64>,
+    shared: Arc<Shared>,
 }
 
-/// Flushes the queued lines when dropped (at the end of `main`), waiting up to two seconds.
-#[derive(Debug)]
+impl std::fmt::Debug for NonBlocking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NonBlocking").finish_non_exhaustive()
+    }
+}
+
+/// Writes the buffered lines when dropped (at the end of `main`).
 pub struct FlushGuard {
-    queue: SyncSender<Message>,
+    shared: Arc<Shared>,
 }
 
-/// A writer to stderr on its own thread, and the guard that flushes it at exit.
+impl std::fmt::Debug for FlushGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FlushGuard").finish_non_exhaustive()
+    }
+}
+
+/// A buffered writer to stderr with its own thread, and the guard that flushes it at exit.
 pub fn stderr() -> io::Result<(NonBlocking, FlushGuard)> {
     spawn(io::stderr())
 }
 
 /// As [`stderr`], to any writer (tests write to a buffer).
-pub fn spawn<W: Write + Send + 'static>(out: W) -> io::Result<(NonBlocking, FlushGuard)> {
-    let (queue, lines) = mpsc::sync_channel(QUEUE_LINES);
-    let dropped = Arc::new(AtomicU64::new(0));
-    let counted = Arc::clone(&dropped);
+pub fn spawn<W: Write + Send + 'static>(sink: W) -> io::Result<(NonBlocking, FlushGuard)> {
+    let shared = Arc::new(Shared {
+        pending: Mutex::new(Vec::with_capacity(64 * 1024)),
+        out: Mutex::new(Output {
+            sink: Box::new(sink),
+            spare: Vec::with_capacity(64 * 1024),
+            reported: 0,
+        }),
+        dropped: AtomicU64::new(0),
+    });
+    let writer = Arc::clone(&shared);
     std::thread::Builder::new()
         .name("log-writer".into())
-        .spawn(move || write_lines(&lines, out, &counted))?;
+        .spawn(move || {
+            loop {
+                std::thread::sleep(INTERVAL);
+                writer.flush();
+            }
+        })?;
     let guard = FlushGuard {
-        queue: queue.clone(),
+        shared: Arc::clone(&shared),
     };
-    Ok((NonBlocking { queue, dropped }, guard))
-}
-
-fn write_lines<W: Write>(lines: &Receiver<Message>, out: W, dropped: &AtomicU64) {
-    let mut out = BufWriter::with_capacity(BUFFER_BYTES, out);
-    let mut reported = 0;
-    // Errors writing the log have nowhere to be reported: they are ignored, as stderr's are.
-    while let Ok(first) = lines.recv() {
-        let mut acks = Vec::new();
-        let mut next = Some(first);
-        while let Some(message) = next {
-            match message {
-                Message::Line(line) => {
-                    let _ = out.write_all(&line);
-                }
-                Message::Flush(ack) => acks.push(ack),
-            }
-            next = lines.try_recv().ok();
-        }
-        let now = dropped.load(Ordering::Relaxed);
-        if now != reported {
-            let _ = writeln!(
-                out,
-                "log-writer: {} log lines dropped: stderr could not keep up",
-                now - reported
-            );
-            reported = now;
-        }
-        let _ = out.flush();
-        for ack in acks {
-            let _ = ack.send(());
-        }
-    }
-}
-
-impl NonBlocking {
-    fn queue(&self, line: &[u8]) {
-        match self.queue.try_send(Message::Line(line.to_vec())) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
-            // The writer thread is gone (only at exit): nothing more can be written.
-            Err(TrySendError::Disconnected(_)) => {}
-        }
-    }
+    Ok((NonBlocking { shared }, guard))
 }
 
 /// One event's writer: `tracing_subscriber::fmt` formats a whole line, then writes it at once.
@@ -112,7 +136,7 @@ pub struct LineWriter<'a> {
 
 impl Write for LineWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.log.queue(buf);
+        self.log.shared.append(buf);
         Ok(buf.len())
     }
 
@@ -130,12 +154,9 @@ impl<'a> MakeWriter<'a> for NonBlocking {
 }
 
 impl FlushGuard {
-    /// Waits until every line queued so far is written (at most two seconds).
+    /// Writes every line buffered so far, now.
     pub fn flush(&self) {
-        let (ack, done) = mpsc::channel();
-        if self.queue.send(Message::Flush(ack)).is_ok() {
-            let _ = done.recv_timeout(FLUSH_WAIT);
-        }
+        self.shared.flush();
     }
 }
 
@@ -148,12 +169,11 @@ impl Drop for FlushGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
 
     #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
+    struct Captured(Arc<Mutex<Vec<u8>>>);
 
-    impl Write for Shared {
+    impl Write for Captured {
         fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
             if let Ok(mut bytes) = self.0.lock() {
                 bytes.extend_from_slice(buf);
@@ -165,19 +185,61 @@ mod tests {
         }
     }
 
+    fn written(out: &Captured) -> String {
+        let bytes = out.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
     #[test]
     fn lines_arrive_in_order_once_flushed() {
-        let out = Shared::default();
+        let out = Captured::default();
         let (log, guard) = spawn(out.clone()).unwrap_or_else(|err| panic!("{err}"));
         for i in 0..1000 {
             let _ = writeln!(log.make_writer(), "line {i}");
         }
         guard.flush();
-        let written = out.0.lock().map(|b| b.clone()).unwrap_or_default();
-        let text = String::from_utf8_lossy(&written);
+        let text = written(&out);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1000);
         assert_eq!(lines[0], "line 0");
         assert_eq!(lines[999], "line 999");
+    }
+
+    #[test]
+    fn the_writer_thread_writes_without_being_asked() {
+        let out = Captured::default();
+        let (log, _guard) = spawn(out.clone()).unwrap_or_else(|err| panic!("{err}"));
+        let _ = writeln!(log.make_writer(), "listening");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while written(&out).is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(INTERVAL);
+        }
+        assert_eq!(written(&out), "listening\n");
+    }
+
+    #[test]
+    fn lines_past_the_limit_are_dropped_and_counted() {
+        let out = Captured::default();
+        let (log, guard) = spawn(out.clone()).unwrap_or_else(|err| panic!("{err}"));
+        let big = vec![b'x'; MAX_PENDING];
+        // The writer thread waits for this before it takes the buffer.
+        let writing = log
+            .shared
+            .out
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut pending = log
+            .shared
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        pending.extend_from_slice(&big);
+        drop(pending);
+        let _ = writeln!(log.make_writer(), "lost");
+        drop(writing);
+        guard.flush();
+        let text = written(&out);
+        assert!(!text.contains("lost"));
+        assert!(text.ends_with("log-writer: 1 log lines dropped: stderr could not keep up\n"));
     }
 }
