@@ -109,6 +109,16 @@ pinned() {
     if [ -n "$cpus" ]; then taskset -c "$cpus" "$@"; else "$@"; fi
 }
 
+# start_pinned CPUS COMMAND...: as pinned, in the background; $! is the command's own pid.
+start_pinned() {
+    cpus=$1
+    shift
+    if [ -n "$cpus" ]; then exec taskset -c "$cpus" "$@"; else exec "$@"; fi
+}
+
+# cpu_ticks PID: the user + system time the process has used so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
 # wrk_script ENDPOINT TOKEN: the Lua script of one endpoint's request (written 0600).
 wrk_script() {
     case "$1" in
@@ -124,9 +134,21 @@ wrk_script() {
     esac
 }
 
-# http_rps BASE_URL ENDPOINT CONNECTIONS: one run; prints its 2xx responses per second.
-# Only the login (obtain) may answer anything else: 503 once its queue is full.
+# http_rps BASE_URL ENDPOINT CONNECTIONS PID: one run; prints its 2xx responses per second,
+# and the server's (PID's) CPU time per response in microseconds (user + system, from
+# /proc: what a response costs, less disturbed by other load than the rate). Only the login
+# (obtain) may answer anything else: 503 once its queue is full.
 http_rps() {
+    before=$(cpu_ticks "$4")
+    run_generator "$@" >"$WORK/rate"
+    after=$(cpu_ticks "$4")
+    read -r ok total <"$WORK/rate"
+    awk -v ok="$ok" -v n="$total" -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%s %.2f\n", ok, (n > 0 ? t * 1e6 / hz / n : 0) }'
+}
+
+# run_generator BASE_URL ENDPOINT CONNECTIONS: prints 2xx per second and responses in all.
+run_generator() {
     if [ "$GENERATOR" = wrk ]; then
         threads=$(nproc)
         [ "$3" -ge "$threads" ] || threads=$3
@@ -140,12 +162,13 @@ http_rps() {
                  else if (t ~ /m$/) { sub(/m$/, "", t); t *= 60 }
                  else sub(/s$/, "", t) }
              /Non-2xx/ { bad = $NF }
-             END { printf "%.1f\n", (n - bad) / t }' "$WORK/wrk.txt"
+             END { printf "%.1f %d\n", (n - bad) / t, n }' "$WORK/wrk.txt"
     else
         pinned "${LOAD_CPUS:-}" "$BIN/jwt-conformance" load --base-url "$1" --login alice \
             --password "$PASSWORD" --endpoint "$2" --connections "$3" --duration "${DURATION}s" \
             --tokens 1 --quiet --json "$WORK/load.json" >"$WORK/load.txt" || true
-        sed -n 's/^  "ok_rps": \([0-9.]*\).*/\1/p' "$WORK/load.json"
+        printf '%s %s\n' "$(sed -n 's/^  "ok_rps": \([0-9.]*\).*/\1/p' "$WORK/load.json")" \
+            "$(sed -n 's/^    "responses": \([0-9]*\).*/\1/p' "$WORK/load.json")"
     fi
 }
 
@@ -157,12 +180,12 @@ http_compare() {
     [ "$GENERATOR" != wrk ] || command -v wrk >/dev/null || die "wrk not found (Debian: apt-get install wrk)"
     ENDPOINTS=${ENDPOINTS:-verify verify-v1 resource obtain}
     PORT=$(free_port)
-    pinned "${SERVER_CPUS:-}" "$BIN/reference-server" --bind "127.0.0.1:$PORT" \
-        --user "alice:alice@example.com:$PASSWORD" >"$WORK/server.log" 2>&1 &
+    (start_pinned "${SERVER_CPUS:-}" "$BIN/reference-server" --bind "127.0.0.1:$PORT" \
+        --user "alice:alice@example.com:$PASSWORD" >"$WORK/server.log" 2>&1) &
     SERVER_PID=$!
     REFERENCE="http://127.0.0.1:$PORT"
     BPORT=$(free_port)
-    pinned "${SERVER_CPUS:-}" "$BIN/bare-hyper" --bind "127.0.0.1:$BPORT" >/dev/null 2>&1 &
+    (start_pinned "${SERVER_CPUS:-}" "$BIN/bare-hyper" --bind "127.0.0.1:$BPORT" >/dev/null 2>&1) &
     BASELINE_PID=$!
     BASELINE="http://127.0.0.1:$BPORT"
     wait_for "$REFERENCE/gettoken/"
@@ -175,34 +198,40 @@ http_compare() {
     [ -n "$RESOURCE_ID" ] || die "cannot create a resource on $REFERENCE"
     printf 'generator: %s, %s s per run, %s rounds, alternating; reference RUST_LOG=%s; pinned: servers %s, generator %s\n' \
         "$GENERATOR" "$DURATION" "$ROUNDS" "${RUST_LOG:-unset (info)}" "${SERVER_CPUS:-no}" "${LOAD_CPUS:-no}"
-    printf '%s\n' '| endpoint | connections | reference req/s | bare-hyper req/s | reference / bare-hyper | rounds (reference/bare-hyper) |' \
-        '|---|---:|---:|---:|---:|---|' >"$WORK/table"
+    printf '%s\n' '| endpoint | connections | reference req/s | bare-hyper req/s | reference / bare-hyper | server CPU µs per response, reference / bare-hyper | rounds, req/s (reference/bare-hyper) |' \
+        '|---|---:|---:|---:|---:|---:|---|' >"$WORK/table"
     for endpoint in $ENDPOINTS; do
         for c in $CONNECTIONS; do
             # A fresh token per cell: the default access lifetime (5 min) is shorter than a run.
             TOKEN=$(access_token "$REFERENCE")
             [ -n "$TOKEN" ] || die "cannot log in to $REFERENCE"
             wrk_script "$endpoint" "$TOKEN" >"$WORK/$endpoint.lua"
-            : >"$WORK/a" && : >"$WORK/b"
+            : >"$WORK/a" && : >"$WORK/b" && : >"$WORK/ca" && : >"$WORK/cb"
             rounds=""
             r=1
             while [ "$r" -le "$ROUNDS" ]; do
                 if [ $((r % 2)) -eq 1 ]; then
-                    a=$(http_rps "$REFERENCE" "$endpoint" "$c")
-                    b=$(http_rps "$BASELINE" "$endpoint" "$c")
+                    http_rps "$REFERENCE" "$endpoint" "$c" "$SERVER_PID" >"$WORK/ra"
+                    http_rps "$BASELINE" "$endpoint" "$c" "$BASELINE_PID" >"$WORK/rb"
                 else
-                    b=$(http_rps "$BASELINE" "$endpoint" "$c")
-                    a=$(http_rps "$REFERENCE" "$endpoint" "$c")
+                    http_rps "$BASELINE" "$endpoint" "$c" "$BASELINE_PID" >"$WORK/rb"
+                    http_rps "$REFERENCE" "$endpoint" "$c" "$SERVER_PID" >"$WORK/ra"
                 fi
-                echo "$a" >>"$WORK/a"
-                echo "$b" >>"$WORK/b"
+                read -r a ca <"$WORK/ra"
+                read -r b cb <"$WORK/rb"
+                echo "$a" >>"$WORK/a" && echo "$ca" >>"$WORK/ca"
+                echo "$b" >>"$WORK/b" && echo "$cb" >>"$WORK/cb"
                 rounds="$rounds$(printf '%.0f/%.0f ' "$a" "$b")"
                 r=$((r + 1))
             done
             ma=$(median <"$WORK/a")
             mb=$(median <"$WORK/b")
+            mca=$(median <"$WORK/ca")
+            mcb=$(median <"$WORK/cb")
             row=$(awk -v e="$endpoint" -v c="$c" -v a="$ma" -v b="$mb" -v r="$rounds" \
-                'BEGIN { printf "| %s | %s | %.0f | %.0f | %.2fx | %s|", e, c, a, b, (b > 0 ? a / b : 0), r }')
+                -v ca="$mca" -v cb="$mcb" \
+                'BEGIN { x = (b > 0 ? a / b : 0)
+                         printf "| %s | %s | %.0f | %.0f | " (x < 0.1 ? "%.4f" : "%.2f") "x | %.1f / %.1f | %s|", e, c, a, b, x, ca, cb, r }')
             echo "$row"
             echo "$row" >>"$WORK/table"
         done

@@ -91,16 +91,28 @@ impl Visit for PlainFields<'_> {
 }
 
 /// `value` in decimal, zero-padded to `width` digits.
-fn push_decimal(line: &mut String, mut value: u64, width: usize) {
+fn push_decimal(line: &mut String, value: u64, width: usize) {
     let mut digits = [b'0'; 20];
-    let mut start = digits.len();
-    while value > 0 || digits.len() - start < width.max(1) {
-        start -= 1;
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
+    let mut start = digits.len() - width.clamp(1, 20);
+    let mut rest = value;
+    let mut at = digits.len();
+    while rest > 0 {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
     }
-    for &digit in &digits[start..] {
-        line.push(char::from(digit));
+    start = start.min(at);
+    if let Ok(text) = std::str::from_utf8(&digits[start..]) {
+        line.push_str(text);
+    }
+}
+
+/// `value`'s last `slot.len()` decimal digits, zero-padded, into `slot`.
+fn put_digits(slot: &mut [u8], value: u64) {
+    let mut rest = value;
+    for digit in slot.iter_mut().rev() {
+        *digit = b'0' + (rest % 10) as u8;
+        rest /= 10;
     }
 }
 
@@ -110,19 +122,17 @@ fn push_timestamp(line: &mut String, now: SystemTime) {
     let seconds = since.as_secs();
     let (year, month, day) = civil_from_days((seconds / 86_400) as i64);
     let time = seconds % 86_400;
-    push_decimal(line, year.max(0) as u64, 4);
-    for (separator, value, width) in [
-        ('-', u64::from(month), 2),
-        ('-', u64::from(day), 2),
-        ('T', time / 3600, 2),
-        (':', time / 60 % 60, 2),
-        (':', time % 60, 2),
-        ('.', u64::from(since.subsec_micros()), 6),
-    ] {
-        line.push(separator);
-        push_decimal(line, value, width);
+    let mut text = *b"0000-00-00T00:00:00.000000Z";
+    put_digits(&mut text[0..4], year.clamp(0, 9999) as u64);
+    put_digits(&mut text[5..7], u64::from(month));
+    put_digits(&mut text[8..10], u64::from(day));
+    put_digits(&mut text[11..13], time / 3600);
+    put_digits(&mut text[14..16], time / 60 % 60);
+    put_digits(&mut text[17..19], time % 60);
+    put_digits(&mut text[20..26], u64::from(since.subsec_micros()));
+    if let Ok(text) = std::str::from_utf8(&text) {
+        line.push_str(text);
     }
-    line.push('Z');
 }
 
 /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
