@@ -11,6 +11,8 @@ pub mod dialect;
 pub mod error;
 pub mod fields;
 pub mod handlers;
+pub mod log_format;
+pub mod log_writer;
 pub mod reply;
 pub mod request;
 pub mod routes;

@@ -5,7 +5,8 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use reference_server::{Config, ConfigError};
+use reference_server::log_format::LogFormat;
+use reference_server::{Config, ConfigError, log_writer};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -17,9 +18,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Log lines are written by a thread of their own: a request never waits for stderr.
+    let (log, _flush_at_exit) = match log_writer::stderr() {
+        Ok(log) => log,
+        Err(err) => {
+            eprintln!("error: cannot start the log writer: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(log)
         .with_ansi(std::io::stderr().is_terminal())
+        .event_format(LogFormat::default())
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )

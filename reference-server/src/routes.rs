@@ -10,6 +10,7 @@ use warp::reply::Response;
 use crate::dialect::Dialect;
 use crate::error::{self, ApiError};
 use crate::handlers::{resources, tokens, users};
+use crate::log_format::ACCESS;
 use crate::reply;
 use crate::request::{Incoming, incoming};
 use crate::state::AppState;
@@ -46,10 +47,11 @@ pub fn routes(
         .unify()
         .with(warp::log::custom(|info| {
             tracing::info!(
-                method = %info.method(),
+                target: ACCESS,
+                method = info.method().as_str(),
                 path = info.path(),
                 status = info.status().as_u16(),
-                latency = ?info.elapsed(),
+                latency_us = u64::try_from(info.elapsed().as_micros()).unwrap_or(u64::MAX),
                 "request"
             );
         }))

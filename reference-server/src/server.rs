@@ -31,6 +31,7 @@ use warp::http::{Method, Request, Version};
 use warp::reply::Response;
 
 use crate::error::ApiError;
+use crate::log_format::ACCESS;
 use crate::routes::routes;
 use crate::state::AppState;
 
@@ -419,13 +420,21 @@ impl AsyncRead for TimedIo {
                 let (armed, timer) = this.read_timer.get_or_insert_with(|| {
                     (deadline, Box::pin(tokio::time::sleep_until(deadline)))
                 });
-                if *armed != deadline {
+                // Every request moves the idle deadline later; the timer is moved only when
+                // it fires early (or the deadline comes closer): resetting it costs a lock of
+                // the runtime's timer wheel, which would otherwise be taken once per request.
+                if deadline < *armed {
                     *armed = deadline;
                     timer.as_mut().reset(deadline);
                 }
-                if timer.as_mut().poll(cx).is_ready() {
-                    this.conn.mark_cut(reason);
-                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, reason)));
+                while timer.as_mut().poll(cx).is_ready() {
+                    if *armed >= deadline {
+                        this.conn.mark_cut(reason);
+                        let err = io::Error::new(io::ErrorKind::TimedOut, reason);
+                        return Poll::Ready(Err(err));
+                    }
+                    *armed = deadline;
+                    timer.as_mut().reset(deadline);
                 }
                 Poll::Pending
             }
@@ -492,7 +501,8 @@ where
         if let Some(refused) = refuse(&request) {
             // The path only: a query string may carry a token.
             tracing::info!(
-                method = %request.method(),
+                target: ACCESS,
+                method = request.method().as_str(),
                 path = request.uri().path(),
                 status = refused.status().as_u16(),
                 "request"
