@@ -29,11 +29,11 @@ key=package-check-signing-key-0123456789abcdef
 cargo build -p reference-server
 target/debug/reference-server --bind 127.0.0.1:0 --signing-key "$key" \
   --user alice:alice@example.com:alice-pass-1 --user bob:bob@example.com:bob-pass-1:inactive \
-  2>"$work/server.log" &
+  >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
 url=""
 for _ in $(seq 1 100); do
-  url=$(grep -o 'listening on http://[0-9.:]*' "$work/server.log" | head -1 | sed 's/listening on //' || true)
+  url=$(grep -o 'listening on http://[0-9.:]*' "$work/server.out" | head -1 | sed 's/listening on //' || true)
   [ -n "$url" ] && break
   sleep 0.1
 done

@@ -126,6 +126,8 @@ where
     let listener = bind(config.bind).await?;
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "listening on http://{addr}");
+        // The one line on stdout, for scripts to wait for (the log goes to stderr).
+        println!("listening on http://{addr}");
     }
     server::run(listener, state, limits(&config), shutdown).await;
     tracing::info!("shut down");
