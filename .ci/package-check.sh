@@ -19,9 +19,11 @@ for f in CONTRACT.md features/token_headers.feature; do
   [ -f "$work/conformance-0.1.0/$f" ] || { echo "package-check: $f is not in the packaged crate" >&2; exit 1; }
 done
 # The bundled server is a feature; an installed suite checks servers given with --base-url.
-# (Not --locked: the packaged lock file names reference-server, which is not on crates.io.)
+# (Not --locked: the packaged lock file names reference-server, which is not on crates.io. Its
+# own target directory: this build, without the bundled server, must not replace the
+# workspace's target/debug/jwt-conformance.)
 cargo install --debug --no-default-features \
-  --path "$work/conformance-0.1.0" --root "$work/installed" --target-dir target
+  --path "$work/conformance-0.1.0" --root "$work/installed" --target-dir target/package-check
 bin="$work/installed/bin/jwt-conformance"
 mkdir "$work/empty"
 
