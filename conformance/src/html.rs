@@ -7,7 +7,7 @@ use std::{collections::BTreeMap, fmt::Write as _};
 
 use crate::{
     contract,
-    report::{Outcome, Report, Verdict},
+    report::{Outcome, Report, Verdict, xml as esc},
 };
 
 /// The outcomes the page can filter on, with their labels.
@@ -47,21 +47,6 @@ function show(f){document.body.dataset.filter=f;
 document.querySelectorAll('nav button').forEach(function(b){b.addEventListener('click',function(){show(b.dataset.filter)})});
 if(location.hash.length>1){show(location.hash.slice(1))}
 ";
-
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The CSS class and label of a verdict.
 fn class_of(v: &Verdict) -> (&'static str, &'static str) {

@@ -550,7 +550,8 @@ pub fn junit(reports: &[Report]) -> String {
     out
 }
 
-fn xml(s: &str) -> String {
+/// Text escaped for XML and HTML content and attribute values.
+pub(crate) fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

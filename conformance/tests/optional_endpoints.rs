@@ -2,30 +2,20 @@
 //! target without it has those scenarios skipped with one reason; a path a profile file names
 //! is required; a login too slow for the token lifetimes and `--concurrency` is warned about.
 
+mod support;
+
 use std::{convert::Infallible, process::Command, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
 use hyper::{Request, Response, body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::rt::TokioIo;
-use reference_server::{Config, UserSpec};
 use tokio::net::TcpListener;
 
 const KEY: &str = "optional-endpoints-test-key-0123456789abcdef";
 
 async fn server(access: Duration) -> reference_server::RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
-    c.access_lifetime = access;
-    c.refresh_lifetime = access * 2;
-    c.users = vec![UserSpec {
-        username: "erin".into(),
-        email: "erin@example.com".into(),
-        password: "erin-pw-1".into(),
-        active: true,
-    }];
-    reference_server::spawn(c).await.expect("server starts")
+    support::server(KEY, access).await
 }
 
 /// A front on 127.0.0.1:0 that answers `absent` with an HTML 404 (as a Django app without
@@ -131,20 +121,7 @@ async fn run_async(args: Vec<String>) -> (i32, String, String) {
 }
 
 fn args(base_url: &str, login: &str, extra: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = [
-        "--base-url",
-        base_url,
-        "--login",
-        login,
-        "--password",
-        "erin-pw-1",
-        "--signing-key",
-        KEY,
-    ]
-    .map(String::from)
-    .to_vec();
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
+    support::target_args(base_url, login, KEY, extra)
 }
 
 const VERIFY: &str = "/api/v1/token/verify/";

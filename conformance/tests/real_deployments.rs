@@ -5,13 +5,14 @@
 //! The certificates under `tests/data/` were made once with openssl: a CA (`test-ca.pem`, its
 //! key discarded) and a server certificate for `localhost` and `127.0.0.1` signed by it.
 
+mod support;
+
 use std::{
     process::Command,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
-use reference_server::{Config, UserSpec};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _};
 use serde_json::Value;
 use tokio::{
@@ -24,18 +25,7 @@ const KEY: &str = "real-deployments-test-key-0123456789abcdef";
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
 async fn server() -> reference_server::RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
-    c.access_lifetime = Duration::from_secs(60);
-    c.refresh_lifetime = Duration::from_secs(120);
-    c.users = vec![UserSpec {
-        username: "erin".into(),
-        email: "erin@example.com".into(),
-        password: "erin-pw-1".into(),
-        active: true,
-    }];
-    reference_server::spawn(c).await.expect("server starts")
+    support::server(KEY, Duration::from_secs(60)).await
 }
 
 /// A TLS front on 127.0.0.1:0 forwarding every connection to `backend`, keeping a copy of
@@ -174,20 +164,7 @@ fn uuid_like() -> String {
 }
 
 fn target_args(base_url: &str, extra: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = [
-        "--base-url",
-        base_url,
-        "--login",
-        "erin",
-        "--password",
-        "erin-pw-1",
-        "--signing-key",
-        KEY,
-    ]
-    .map(String::from)
-    .to_vec();
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
+    support::target_args(base_url, support::LOGIN, KEY, extra)
 }
 
 fn cacert() -> String {

@@ -3,25 +3,14 @@
 //! defaults, so a profile spelling the defaults out conforms, and a profile renaming them is
 //! refused where the names matter, and only there.
 
-use std::{process::Command, time::Duration};
+mod support;
 
-use reference_server::{Config, UserSpec};
+use std::{process::Command, time::Duration};
 
 const KEY: &str = "wire-names-test-key-0123456789abcdef";
 
 async fn server() -> reference_server::RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
-    c.access_lifetime = Duration::from_secs(60);
-    c.refresh_lifetime = Duration::from_secs(120);
-    c.users = vec![UserSpec {
-        username: "erin".into(),
-        email: "erin@example.com".into(),
-        password: "erin-pw-1".into(),
-        active: true,
-    }];
-    reference_server::spawn(c).await.expect("server starts")
+    support::server(KEY, Duration::from_secs(60)).await
 }
 
 async fn run_with_profile(base_url: String, profile: &str, tags: &str) -> (i32, String, String) {
@@ -36,16 +25,18 @@ async fn run_with_profile(base_url: String, profile: &str, tags: &str) -> (i32, 
     let out = tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
             .env_clear()
-            .args([
-                "--base-url",
+            .args(support::target_args(
                 &base_url,
-                "--login",
-                "erin",
-                "--password",
-                "erin-pw-1",
-            ])
-            .args(["--signing-key", KEY, "--profile", &p.to_string_lossy()])
-            .args(["--tags", &tags, "--quiet"])
+                support::LOGIN,
+                KEY,
+                &[
+                    "--profile",
+                    &p.to_string_lossy(),
+                    "--tags",
+                    &tags,
+                    "--quiet",
+                ],
+            ))
             .output()
             .expect("the binary runs")
     })
