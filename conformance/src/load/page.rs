@@ -206,7 +206,9 @@ pub fn throughput_chart(per_second: &[u64], elapsed_s: f64) -> String {
         points.push((from + length / 2.0, *count as f64 / length));
     }
     let highest = points.iter().map(|p| p.1).fold(0.0, f64::max);
-    let x = Axis::from_zero("seconds since the start", elapsed_s.max(1.0), trim_number);
+    // A run of 10.002 s gets an axis to 10 s, not to 15.
+    let span = ((elapsed_s * 10.0).floor() / 10.0).max(1.0);
+    let x = Axis::from_zero("seconds since the start", span, trim_number);
     let y = Axis::from_zero("responses per second", highest.max(1.0), trim_number);
     line_chart(
         "Responses per second",
