@@ -259,7 +259,8 @@ pub struct Tally {
     /// Connections used.
     pub connections: usize,
     /// Responses (any status) completed in each second of the run, from its start: one
-    /// count per second of the deadline (at most [`MAX_SECONDS`]), none without a deadline.
+    /// count per second up to a second past the deadline (at most [`MAX_SECONDS`] + 2), none
+    /// without a deadline.
     pub per_second: Vec<u64>,
 }
 
@@ -353,9 +354,10 @@ pub async fn drive(
     live: Arc<Live>,
 ) -> Result<(Vec<Connection>, Tally), String> {
     let start = Instant::now();
-    // A response can complete up to the deadline, in the second it falls in.
+    // Requests in flight at the deadline are cut off there, so a response completes at most a
+    // moment after it (the time to notice): one second more than the deadline's covers it.
     let seconds = budget.deadline.map_or(0, |deadline| {
-        (deadline.saturating_duration_since(start).as_secs() as usize + 1).min(MAX_SECONDS + 1)
+        (deadline.saturating_duration_since(start).as_secs() as usize + 2).min(MAX_SECONDS + 2)
     });
     let recorder = Arc::new(Mutex::new(Recorder {
         raw: histogram()?,

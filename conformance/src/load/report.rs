@@ -166,8 +166,9 @@ impl LoadReport {
             raw: Curve::of(&tally.raw),
             corrected: Curve::of(&corrected),
         };
-        // Seconds the run did not reach are not part of it.
-        let reached = (seconds.ceil() as usize).max(1);
+        // Seconds the run did not reach are not part of it; every response completed within
+        // `elapsed`, so in one of the seconds kept.
+        let reached = seconds.floor() as usize + 1;
         let mut responses_per_second = tally.per_second.clone();
         responses_per_second.truncate(reached);
         let responses = tally.responses();
@@ -321,7 +322,7 @@ mod tests {
             failures: [("timeout", 2)].into_iter().collect(),
             elapsed: Duration::from_secs(2),
             connections: 2,
-            per_second: vec![3, 2, 0],
+            per_second: vec![3, 2, 0, 0],
         }
     }
 
@@ -376,7 +377,11 @@ mod tests {
             assert!((points[0].1 - 1.0).abs() < 0.01, "{points:?}");
         }
         assert!(report.curves.corrected.points[60].1 >= report.curves.raw.points[60].1);
-        assert_eq!(report.responses_per_second, [3, 2], "2 s of run, 2 seconds");
+        assert_eq!(
+            report.responses_per_second,
+            [3, 2, 0],
+            "a run of exactly 2 s: its seconds 0, 1, and the instant of 2"
+        );
         let empty = tally(&[], &[], false);
         let none = LoadReport::new(
             &Options::new(Endpoint::Verify),
