@@ -230,6 +230,10 @@ pub struct LoadArgs {
     #[arg(long, env = "LOAD_JSON", value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Write the report as one self-contained HTML page: the latency percentile curve (raw and corrected) and responses per second over the run
+    #[arg(long, env = "LOAD_HTML", value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
     /// Exit 1 when the p99 latency (corrected for coordinated omission) is above this, e.g. 20ms
     #[arg(long, env = "LOAD_MAX_P99", value_name = "DURATION", value_parser = duration)]
     pub max_p99: Option<std::time::Duration>,

@@ -4,14 +4,17 @@
 //! Three parts, kept apart as hatoo/oha does: [`run`] (here) prepares the target into a
 //! [`Workload`] (`workload`: login, a pool of tokens, a resource to read); the request loop
 //! (`client`: [`Connection`], [`drive`]) repeats it, and is what the criterion benches in
-//! `benches/` reuse; the results (`report`: [`LoadReport`]) know nothing of sockets.
+//! `benches/` reuse; the results (`report`: [`LoadReport`]) know nothing of sockets, and
+//! `page` (with `chart`) renders them as one HTML page.
 //!
 //! Only the origin of the given base URL (or the bundled server on loopback) is ever contacted,
 //! directly (proxy environment variables do not apply): redirects are not followed. https is
 //! spoken with the run's TLS settings (`--cacert`, `--insecure`); `--header` fields go on
 //! every request. Tokens and passwords never appear in any output.
 
+mod chart;
 mod client;
+pub mod page;
 mod report;
 mod workload;
 
@@ -23,7 +26,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 pub use client::{Budget, Connection, Dial, Failure, Live, Reply, Tally, drive, histogram};
-pub use report::{Check, Latency, LoadReport, Percentiles, Requests};
+pub use report::{Check, Curve, Curves, Latency, LoadReport, Percentiles, Requests};
 pub use workload::{Origin, Prepared, Workload, prepare};
 
 use crate::profile::Profile;

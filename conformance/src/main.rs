@@ -230,6 +230,10 @@ async fn load(args: cli::LoadArgs) -> Result<bool, Unusable> {
         std::fs::write(path, report.json())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
+    if let Some(path) = &args.html {
+        std::fs::write(path, conformance::load::page::html(&report))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
     Ok(report.passed)
 }
 

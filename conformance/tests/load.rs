@@ -271,3 +271,74 @@ fn a_run_that_cannot_happen_exits_2() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("must be http:// or https://"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_html_report_is_one_page_with_both_charts() {
+    let srv = server().await;
+    let url = srv.base_url();
+    let html = std::env::temp_dir().join(format!("load-{}.html", uuid::Uuid::new_v4().simple()));
+    let json = json_path("html");
+    let (code, out, err) = run_async(&[
+        "--base-url",
+        &url,
+        "--login",
+        "lena",
+        "--password",
+        "lena-pw-1",
+        "--connections",
+        "2",
+        "--duration",
+        "2s",
+        "--html",
+        &html.to_string_lossy(),
+        "--json",
+        &json.to_string_lossy(),
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let page = std::fs::read_to_string(&html).expect("the HTML report was written");
+    let _ = std::fs::remove_file(&html);
+    let report = read_json(&json);
+    assert!(page.starts_with("<!doctype html>"), "{page}");
+    assert!(page.trim_end().ends_with("</html>"));
+    // Self-contained: nothing to fetch, nothing to run.
+    for outside in ["<script", "<link", "<img", "src=", "@import", "url("] {
+        assert!(!page.contains(outside), "{outside} in the page");
+    }
+    assert!(!page.contains("lena-pw-1") && !page.contains("eyJ"));
+    assert_eq!(page.matches("<svg class=\"chart\"").count(), 2, "{page}");
+    for class in ["series raw", "series corrected", "series throughput"] {
+        assert!(
+            page.contains(&format!("<polyline class=\"{class}\"")),
+            "{class}"
+        );
+    }
+    assert!(
+        page.contains(&format!("POST {url}/verifytoken/ (verify)")),
+        "{page}"
+    );
+    // The seconds of the JSON report add up to its responses, and the chart has a point for
+    // each second of the 2 s run.
+    let per_second: Vec<u64> = report["responses_per_second"]
+        .as_array()
+        .expect("responses_per_second")
+        .iter()
+        .map(|n| n.as_u64().expect("a count"))
+        .collect();
+    assert!((2..=3).contains(&per_second.len()), "{per_second:?}");
+    assert_eq!(
+        per_second.iter().sum::<u64>(),
+        report["requests"]["responses"].as_u64().expect("responses"),
+        "{report}"
+    );
+    let throughput = page
+        .split("<polyline class=\"series throughput\"")
+        .nth(1)
+        .and_then(|rest| rest.split("points=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("throughput points");
+    assert!(
+        (2..=3).contains(&throughput.split_whitespace().count()),
+        "{throughput}"
+    );
+}

@@ -8,6 +8,8 @@ use clap::builder::BoolishValueParser;
 use clap::parser::ValueSource;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 
+pub use crate::log_format::Style;
+
 /// The fixed signing key of [`Config::for_tests`], so tests can forge tokens.
 const TEST_SIGNING_KEY: &str = "test-signing-key-0123456789abcdef0123456789abcdef";
 
@@ -50,6 +52,12 @@ pub struct Config {
     pub max_connections: usize,
     /// Serve cleartext HTTP/2 (prior knowledge) besides HTTP/1.1.
     pub http2: bool,
+    // Development backend: CORS and the log's line format (issue 14).
+    /// Origins (`scheme://host[:port]`, lower case) whose browser requests get CORS headers;
+    /// empty: CORS is off.
+    pub cors_origins: Vec<String>,
+    /// The log's lines: text, or one JSON object per line.
+    pub log_style: Style,
 }
 
 /// One account as configured: `USERNAME:EMAIL:PASSWORD[:inactive]`.
@@ -97,6 +105,10 @@ pub enum ConfigError {
     DuplicateUsername(String),
     #[error("--user: email {0:?} is given twice")]
     DuplicateEmail(String),
+    #[error(
+        "--cors-origin {0:?} is not an origin: expected scheme://host[:port] (http or https, no path), e.g. http://127.0.0.1:5500"
+    )]
+    BadOrigin(String),
 }
 
 impl ConfigError {
@@ -196,6 +208,20 @@ struct Cli {
     #[arg(long, env = "HTTP2", action = ArgAction::SetTrue,
           value_parser = BoolishValueParser::new())]
     http2: bool,
+
+    /// A browser origin allowed to call the API (CORS), repeatable, e.g.
+    /// http://127.0.0.1:5500; the env var takes a comma-separated list. Off by default.
+    #[arg(
+        long = "cors-origin",
+        env = "CORS_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    cors_origins: Vec<String>,
+
+    /// Log lines as text, or as one JSON object per line.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = Style::Text)]
+    log_format: Style,
 }
 
 /// One password check per core: argon2 is CPU-bound, more at once only costs memory.
@@ -247,6 +273,14 @@ impl Config {
             shutdown_timeout: cli.shutdown_timeout,
             max_connections: cli.max_connections,
             http2: cli.http2,
+            cors_origins: cli
+                .cors_origins
+                .iter()
+                .map(|raw| raw.trim())
+                .filter(|raw| !raw.is_empty())
+                .map(normalize_origin)
+                .collect::<Result<Vec<_>, _>>()?,
+            log_style: cli.log_format,
         };
         config.validate()?;
         Ok(config)
@@ -283,6 +317,8 @@ impl Config {
             shutdown_timeout: Duration::from_secs(10),
             max_connections: 1000,
             http2: false,
+            cors_origins: Vec::new(),
+            log_style: Style::Text,
         }
     }
 
@@ -392,6 +428,46 @@ fn split_user_list(values: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// An origin as browsers send it in `Origin`: `scheme://host[:port]`, lower case, without a
+/// trailing slash (one is forgiven).
+pub fn normalize_origin(raw: &str) -> Result<String, ConfigError> {
+    let trimmed = raw.trim();
+    let origin = trimmed
+        .strip_suffix('/')
+        .unwrap_or(trimmed)
+        .to_ascii_lowercase();
+    if is_origin(&origin) {
+        Ok(origin)
+    } else {
+        Err(ConfigError::BadOrigin(raw.to_owned()))
+    }
+}
+
+/// `http` or `https`, a host, perhaps a port; no user, path, query or fragment.
+fn is_origin(origin: &str) -> bool {
+    let Some(authority) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
+        return false;
+    }
+    let Ok(uri) = origin.parse::<warp::http::Uri>() else {
+        return false;
+    };
+    let port = match authority.rsplit_once(':') {
+        Some((_, port)) if !authority.ends_with(']') => Some(port),
+        _ => None,
+    };
+    uri.authority()
+        .is_some_and(|parsed| !parsed.host().is_empty())
+        && port.is_none_or(|port| {
+            port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok()
+        })
+}
+
 /// A human duration (`2s`, `5m`, `1d`, `1h 30m`) or a bare number of seconds.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
@@ -426,6 +502,8 @@ impl fmt::Debug for Config {
             .field("shutdown_timeout", &self.shutdown_timeout)
             .field("max_connections", &self.max_connections)
             .field("http2", &self.http2)
+            .field("cors_origins", &self.cors_origins)
+            .field("log_style", &self.log_style)
             .finish()
     }
 }
@@ -650,5 +728,50 @@ mod tests {
     #[test]
     fn test_config_is_valid() {
         assert!(Config::for_tests().validate().is_ok());
+    }
+
+    #[test]
+    fn cors_origins_are_repeatable_and_normalised() {
+        assert!(parsed(&[]).cors_origins.is_empty());
+        let config = parsed(&[
+            "--cors-origin",
+            "http://127.0.0.1:5500",
+            "--cors-origin",
+            "HTTPS://App.Example.test/",
+            "--cors-origin",
+            "http://[::1]:3000,http://localhost",
+        ]);
+        assert_eq!(
+            config.cors_origins,
+            [
+                "http://127.0.0.1:5500",
+                "https://app.example.test",
+                "http://[::1]:3000",
+                "http://localhost"
+            ]
+        );
+        for bad in [
+            "127.0.0.1:5500",
+            "*",
+            "null",
+            "ftp://a.test",
+            "http://",
+            "http://a.test/app",
+            "http://a.test:99999",
+            "http://a.test:port",
+            "http://user@a.test",
+            "http://a.test?x=1",
+        ] {
+            let err = refused(&["--cors-origin", bad]);
+            assert!(matches!(err, ConfigError::BadOrigin(_)), "{bad}: {err}");
+            assert_eq!(err.exit_code(), 2);
+        }
+    }
+
+    #[test]
+    fn the_log_format_is_text_or_json() {
+        assert_eq!(parsed(&[]).log_style, Style::Text);
+        assert_eq!(parsed(&["--log-format", "json"]).log_style, Style::Json);
+        assert_eq!(refused(&["--log-format", "xml"]).exit_code(), 2);
     }
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod blacklist;
 pub mod body;
 pub mod config;
+pub mod cors;
 pub mod dialect;
 pub mod error;
 pub mod fields;

@@ -1,5 +1,8 @@
-//! The log's line format: tracing-subscriber's full format for every event but the access log,
-//! whose line (one per request) is written field by field without `Debug` formatting or styles.
+//! The log's line format. Text (the default): tracing-subscriber's full format for every event
+//! but the access log, whose line (one per request) is written field by field without `Debug`
+//! formatting or styles. JSON (`--log-format json`): every event as one JSON object per line,
+//! written the same cheap way: `{"timestamp":…,"level":"INFO","target":…,"message":"request",
+//! "method":"POST","path":"/verifytoken/","status":200,"latency_us":41}`.
 //!
 //! Measured with callgrind, the full format cost about 10,000 instructions per access line
 //! (timestamp, a styled `name=value` per field through `Debug`), a sixth of a verify request;
@@ -20,10 +23,31 @@ use tracing_subscriber::registry::LookupSpan;
 /// level above INFO) turns it off.
 pub const ACCESS: &str = "reference_server::access";
 
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Style {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
 /// The event format of the binary's subscriber.
 #[derive(Debug, Default)]
 pub struct LogFormat {
     full: Format<Full>,
+    style: Style,
+}
+
+impl LogFormat {
+    /// The format of `style`.
+    pub fn new(style: Style) -> LogFormat {
+        LogFormat {
+            full: Format::default(),
+            style,
+        }
+    }
 }
 
 impl<S, N> FormatEvent<S, N> for LogFormat
@@ -38,6 +62,13 @@ where
         event: &Event<'_>,
     ) -> fmt::Result {
         let metadata = event.metadata();
+        if self.style == Style::Json {
+            let mut line = String::with_capacity(192);
+            push_json_event(&mut line, SystemTime::now(), metadata, |fields| {
+                event.record(fields);
+            });
+            return writer.write_str(&line);
+        }
         if metadata.target() != ACCESS || writer.has_ansi_escapes() {
             return self.full.format_event(ctx, writer, event);
         }
@@ -90,6 +121,89 @@ impl Visit for PlainFields<'_> {
     }
 }
 
+/// One event as a JSON object and a newline: timestamp, level, target, then its fields in the
+/// order they were recorded (`message` among them).
+pub fn push_json_event(
+    line: &mut String,
+    now: SystemTime,
+    metadata: &tracing::Metadata<'_>,
+    record: impl FnOnce(&mut JsonFields<'_>),
+) {
+    line.push_str("{\"timestamp\":\"");
+    push_timestamp(line, now);
+    line.push_str("\",\"level\":\"");
+    line.push_str(metadata.level().as_str());
+    line.push_str("\",\"target\":");
+    push_json_string(line, metadata.target());
+    record(&mut JsonFields { line });
+    line.push_str("}\n");
+}
+
+/// Fields as `,"name":value`: numbers and booleans bare, everything else a JSON string.
+#[derive(Debug)]
+pub struct JsonFields<'a> {
+    line: &'a mut String,
+}
+
+impl JsonFields<'_> {
+    fn name(&mut self, field: &Field) {
+        self.line.push(',');
+        push_json_string(self.line, field.name());
+        self.line.push(':');
+    }
+}
+
+impl Visit for JsonFields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.name(field);
+        push_json_string(self.line, value);
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.name(field);
+        push_decimal(self.line, value, 1);
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.name(field);
+        if value < 0 {
+            self.line.push('-');
+        }
+        push_decimal(self.line, value.unsigned_abs(), 1);
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.name(field);
+        self.line.push_str(if value { "true" } else { "false" });
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.name(field);
+        let mut text = String::new();
+        let _ = write!(text, "{value:?}");
+        push_json_string(self.line, &text);
+    }
+}
+
+/// `value` as a JSON string literal.
+pub fn push_json_string(line: &mut String, value: &str) {
+    line.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => line.push_str("\\\""),
+            '\\' => line.push_str("\\\\"),
+            '\n' => line.push_str("\\n"),
+            '\r' => line.push_str("\\r"),
+            '\t' => line.push_str("\\t"),
+            c if u32::from(c) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(line, "\\u{:04x}", u32::from(c));
+            }
+            c => line.push(c),
+        }
+    }
+    line.push('"');
+}
+
 /// `value` in decimal, zero-padded to `width` digits.
 fn push_decimal(line: &mut String, value: u64, width: usize) {
     let mut digits = [b'0'; 20];
@@ -117,7 +231,7 @@ fn put_digits(slot: &mut [u8], value: u64) {
 }
 
 /// RFC 3339 in UTC with microseconds, as tracing-subscriber's default timer writes it.
-fn push_timestamp(line: &mut String, now: SystemTime) {
+pub fn push_timestamp(line: &mut String, now: SystemTime) {
     let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
     let seconds = since.as_secs();
     let (year, month, day) = civil_from_days((seconds / 86_400) as i64);
@@ -190,12 +304,16 @@ mod tests {
     }
 
     fn logged(event: impl FnOnce()) -> String {
+        logged_as(Style::Text, event)
+    }
+
+    fn logged_as(style: Style, event: impl FnOnce()) -> String {
         let out = Captured::default();
         let sink = out.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(move || sink.clone())
             .with_ansi(false)
-            .event_format(LogFormat::default())
+            .event_format(LogFormat::new(style))
             .finish();
         tracing::subscriber::with_default(subscriber, event);
         let bytes = out.0.lock().map(|b| b.clone()).unwrap_or_default();
@@ -231,5 +349,41 @@ mod tests {
         let line = logged(|| tracing::warn!(port = 1, "cannot listen"));
         assert!(line.contains(" WARN "), "{line}");
         assert!(line.contains("cannot listen port=1"), "{line}");
+    }
+
+    #[test]
+    fn json_lines_are_one_object_each_with_typed_fields() {
+        let text = logged_as(Style::Json, || {
+            tracing::info!(
+                target: ACCESS,
+                method = "POST",
+                path = "/verifytoken/",
+                status = 200u16,
+                latency_us = 41u64,
+                "request"
+            );
+            tracing::warn!(port = -1i64, ok = false, "can't \"listen\"\n\u{1}");
+        });
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        let access: serde_json::Value =
+            serde_json::from_str(lines[0]).unwrap_or_else(|err| panic!("{err}: {}", lines[0]));
+        assert_eq!(access["level"], "INFO");
+        assert_eq!(access["target"], ACCESS);
+        assert_eq!(access["message"], "request");
+        assert_eq!(access["method"], "POST");
+        assert_eq!(access["path"], "/verifytoken/");
+        assert_eq!(access["status"], 200);
+        assert_eq!(access["latency_us"], 41);
+        assert_eq!(
+            access["timestamp"].as_str().map(str::len),
+            Some("2026-01-02T03:04:05.678901Z".len())
+        );
+        let other: serde_json::Value =
+            serde_json::from_str(lines[1]).unwrap_or_else(|err| panic!("{err}: {}", lines[1]));
+        assert_eq!(other["level"], "WARN");
+        assert_eq!(other["message"], "can't \"listen\"\n\u{1}");
+        assert_eq!(other["port"], -1);
+        assert_eq!(other["ok"], false);
     }
 }

@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use tracing_subscriber::fmt::MakeWriter;
 
+use crate::log_format::{Style, push_json_string, push_timestamp};
+
 /// How often the buffered lines are written.
 const INTERVAL: Duration = Duration::from_millis(20);
 /// Past this many buffered bytes, new lines are dropped.
@@ -32,6 +34,8 @@ struct Output {
     /// The previous batch's buffer, cleared: swapped in for the next one.
     spare: Vec<u8>,
     reported: u64,
+    /// The notice of dropped lines is a log line too, in the log's style.
+    style: Style,
 }
 
 impl Shared {
@@ -52,6 +56,7 @@ impl Shared {
             sink,
             spare,
             reported,
+            style,
         } = &mut *out;
         std::mem::swap(
             &mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner),
@@ -63,14 +68,28 @@ impl Shared {
         }
         let dropped = self.dropped.load(Ordering::Relaxed);
         if dropped != *reported {
-            let _ = writeln!(
-                sink,
-                "log-writer: {} log lines dropped: stderr could not keep up",
-                dropped - *reported
-            );
+            let _ = sink.write_all(dropped_notice(*style, dropped - *reported).as_bytes());
             *reported = dropped;
         }
         let _ = sink.flush();
+    }
+}
+
+/// The line that says how many lines were dropped.
+fn dropped_notice(style: Style, count: u64) -> String {
+    let message = format!("{count} log lines dropped: stderr could not keep up");
+    match style {
+        Style::Text => format!("log-writer: {message}\n"),
+        Style::Json => {
+            let mut line = String::from("{\"timestamp\":\"");
+            push_timestamp(&mut line, std::time::SystemTime::now());
+            line.push_str(
+                "\",\"level\":\"WARN\",\"target\":\"reference_server::log_writer\",\"message\":",
+            );
+            push_json_string(&mut line, &message);
+            line.push_str("}\n");
+            line
+        }
     }
 }
 
@@ -98,18 +117,27 @@ impl std::fmt::Debug for FlushGuard {
 }
 
 /// A buffered writer to stderr with its own thread, and the guard that flushes it at exit.
-pub fn stderr() -> io::Result<(NonBlocking, FlushGuard)> {
-    spawn(io::stderr())
+pub fn stderr(style: Style) -> io::Result<(NonBlocking, FlushGuard)> {
+    spawn_styled(io::stderr(), style)
 }
 
-/// As [`stderr`], to any writer (tests write to a buffer).
+/// As [`stderr`], to any writer (tests write to a buffer), text style.
 pub fn spawn<W: Write + Send + 'static>(sink: W) -> io::Result<(NonBlocking, FlushGuard)> {
+    spawn_styled(sink, Style::Text)
+}
+
+/// As [`spawn`], with the notice of dropped lines in `style`.
+pub fn spawn_styled<W: Write + Send + 'static>(
+    sink: W,
+    style: Style,
+) -> io::Result<(NonBlocking, FlushGuard)> {
     let shared = Arc::new(Shared {
         pending: Mutex::new(Vec::with_capacity(64 * 1024)),
         out: Mutex::new(Output {
             sink: Box::new(sink),
             spare: Vec::with_capacity(64 * 1024),
             reported: 0,
+            style,
         }),
         dropped: AtomicU64::new(0),
     });

@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use reference_server::log_format::LogFormat;
+use reference_server::log_format::{LogFormat, Style};
 use reference_server::{Config, ConfigError, log_writer};
 use tracing_subscriber::EnvFilter;
 
@@ -19,7 +19,8 @@ fn main() -> ExitCode {
         }
     };
     // Log lines are written by a thread of their own: a request never waits for stderr.
-    let (log, _flush_at_exit) = match log_writer::stderr() {
+    let style = config.log_style;
+    let (log, _flush_at_exit) = match log_writer::stderr(style) {
         Ok(log) => log,
         Err(err) => {
             eprintln!("error: cannot start the log writer: {err}");
@@ -28,8 +29,8 @@ fn main() -> ExitCode {
     };
     tracing_subscriber::fmt()
         .with_writer(log)
-        .with_ansi(std::io::stderr().is_terminal())
-        .event_format(LogFormat::default())
+        .with_ansi(style == Style::Text && std::io::stderr().is_terminal())
+        .event_format(LogFormat::new(style))
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )

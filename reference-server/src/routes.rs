@@ -7,9 +7,10 @@ use warp::http::header::{CONNECTION, HeaderValue, LOCATION};
 use warp::path::FullPath;
 use warp::reply::Response;
 
+use crate::cors::{self, RequestOrigin};
 use crate::dialect::Dialect;
 use crate::error::{self, ApiError};
-use crate::handlers::{resources, tokens, users};
+use crate::handlers::{health, resources, tokens, users};
 use crate::log_format::ACCESS;
 use crate::reply;
 use crate::request::{Incoming, incoming};
@@ -46,25 +47,45 @@ pub fn routes(
         .recover(error::recover)
         .unify()
         .with(warp::log::custom(|info| {
-            tracing::info!(
-                target: ACCESS,
-                method = info.method().as_str(),
-                path = info.path(),
-                status = info.status().as_u16(),
-                latency_us = u64::try_from(info.elapsed().as_micros()).unwrap_or(u64::MAX),
-                "request"
-            );
+            macro_rules! access {
+                ($level:ident) => {
+                    tracing::$level!(
+                        target: ACCESS,
+                        method = info.method().as_str(),
+                        path = info.path(),
+                        status = info.status().as_u16(),
+                        latency_us = u64::try_from(info.elapsed().as_micros()).unwrap_or(u64::MAX),
+                        "request"
+                    )
+                };
+            }
+            // An orchestrator probes every few seconds, forever: at INFO those lines would
+            // bury the requests that matter. They are there at DEBUG.
+            if info.path() == health::PATH {
+                access!(debug);
+            } else {
+                access!(info);
+            }
         }))
 }
 
 /// The routing table: each path, the DRF view behind it, and the methods its `Allow` lists.
-/// A body declared over the limit gets its 413 before the view looks at anything.
+/// A body declared over the limit gets its 413 before the view looks at anything. With
+/// `--cors-origin`, a preflight from a listed origin is answered before that, and the
+/// response to any request with an `Origin` is marked for CORS ([`cors::mark`]).
 pub async fn dispatch(path: &str, query: &str, request: Incoming) -> Response {
+    let origin = request.state.cors().origin_of(&request.headers);
+    if let (RequestOrigin::Listed(origin), Some(allow)) = (&origin, allow_of(path))
+        && cors::is_preflight(&request.method, &request.headers)
+    {
+        return cors::preflight(origin.clone(), allow);
+    }
     let ends_connection = request.ends_connection();
     let mut response = match (allow_of(path), request.declared_too_large()) {
         (Some(allow), Some(too_large)) => respond(Err(too_large), allow),
         _ => route(path, query, request).await,
     };
+    cors::mark(&mut response, origin);
     if ends_connection {
         response
             .headers_mut()
@@ -84,6 +105,7 @@ fn allow_of(path: &str) -> Option<&'static str> {
         | "/api/v1/token/verify/" => Some(tokens::ALLOW),
         "/api/resource/" => Some(resources::COLLECTION_ALLOW),
         "/api/v1/users/" => Some(users::ALLOW),
+        health::PATH => Some(health::ALLOW),
         _ if item_segment(path, "/api/resource/").is_some() => Some(resources::ITEM_ALLOW),
         _ if item_segment(path, "/api/v1/users/").is_some() => Some(users::ALLOW),
         _ => None,
@@ -121,6 +143,8 @@ async fn route(path: &str, query: &str, request: Incoming) -> Response {
         ),
         // GET /api/v1/users/
         "/api/v1/users/" => (users::ALLOW, users::list(request).await),
+        // GET /healthz
+        health::PATH => (health::ALLOW, health::check(request).await),
         _ => {
             // GET, PUT, PATCH, DELETE /api/resource/{id}/
             if let Some(id) = item_segment(path, "/api/resource/") {

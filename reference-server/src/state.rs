@@ -6,6 +6,7 @@ use std::time::Duration;
 use rand::RngCore;
 
 use crate::config::{Config, ConfigError};
+use crate::cors::Cors;
 use crate::store::{InMemoryStore, ResourceStore};
 use crate::tokens::{TokenSettings, Tokens};
 use crate::users::{HashError, LoginGate, UserStore};
@@ -23,6 +24,7 @@ struct Inner {
     resources: Box<dyn ResourceStore>,
     max_body_bytes: u64,
     body_read_timeout: Duration,
+    cors: Cors,
 }
 
 /// Why the state could not be built.
@@ -81,6 +83,7 @@ impl AppState {
                 resources,
                 max_body_bytes: config.max_body_bytes,
                 body_read_timeout: config.body_read_timeout,
+                cors: Cors::new(config.cors_origins.clone()),
             }),
         })
     }
@@ -103,5 +106,10 @@ impl AppState {
 
     pub fn body_read_timeout(&self) -> Duration {
         self.inner.body_read_timeout
+    }
+
+    /// The origins allowed to call from a browser (`--cors-origin`).
+    pub fn cors(&self) -> &Cors {
+        &self.inner.cors
     }
 }

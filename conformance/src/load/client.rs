@@ -258,6 +258,10 @@ pub struct Tally {
     pub elapsed: Duration,
     /// Connections used.
     pub connections: usize,
+    /// Responses (any status) completed in each second of the run, from its start: one
+    /// count per second up to a second past the deadline (at most [`MAX_SECONDS`] + 2), none
+    /// without a deadline.
+    pub per_second: Vec<u64>,
 }
 
 impl Tally {
@@ -304,9 +308,16 @@ impl Tally {
     }
 }
 
+/// Most seconds counted by [`Tally::per_second`]: the longest run `--duration` allows.
+pub const MAX_SECONDS: usize = 3600;
+
+/// One response: its latency, its latency from its due time (open model), and the second of
+/// the run it completed in.
+type Sample = (u64, Option<u64>, u32);
+
 /// Latencies waiting to be added to the shared histograms (one lock per batch, not per request).
 struct Batch {
-    samples: Vec<(u64, Option<u64>)>,
+    samples: Vec<Sample>,
 }
 
 const BATCH: usize = 256;
@@ -315,15 +326,20 @@ const BATCH: usize = 256;
 struct Recorder {
     raw: Histogram<u64>,
     from_due: Option<Histogram<u64>>,
+    /// Responses per second of the run: bounded by the deadline, filled with each batch.
+    per_second: Vec<u64>,
 }
 
 impl Batch {
     fn flush(&mut self, recorder: &Mutex<Recorder>) {
         let mut recorder = recorder.lock().unwrap_or_else(PoisonError::into_inner);
-        for (raw, due) in self.samples.drain(..) {
+        for (raw, due, second) in self.samples.drain(..) {
             recorder.raw.saturating_record(raw.max(1));
             if let (Some(due), Some(h)) = (due, recorder.from_due.as_mut()) {
                 h.saturating_record(due.max(1));
+            }
+            if let Some(count) = recorder.per_second.get_mut(second as usize) {
+                *count += 1;
             }
         }
     }
@@ -337,13 +353,19 @@ pub async fn drive(
     budget: Budget,
     live: Arc<Live>,
 ) -> Result<(Vec<Connection>, Tally), String> {
+    let start = Instant::now();
+    // Requests in flight at the deadline are cut off there, so a response completes at most a
+    // moment after it (the time to notice): one second more than the deadline's covers it.
+    let seconds = budget.deadline.map_or(0, |deadline| {
+        (deadline.saturating_duration_since(start).as_secs() as usize + 2).min(MAX_SECONDS + 2)
+    });
     let recorder = Arc::new(Mutex::new(Recorder {
         raw: histogram()?,
         from_due: budget.rate.map(|_| histogram()).transpose()?,
+        per_second: vec![0; seconds],
     }));
     let next = Arc::new(AtomicU64::new(0));
     let n = connections.len();
-    let start = Instant::now();
     let tasks: Vec<_> = connections
         .into_iter()
         .map(|conn| {
@@ -386,6 +408,7 @@ pub async fn drive(
             failures,
             elapsed,
             connections: n,
+            per_second: recorder.per_second,
         },
     ))
 }
@@ -434,7 +457,10 @@ async fn connection_loop(
             Ok(Ok(reply)) => {
                 *statuses.entry(reply.status.as_u16()).or_insert(0) += 1;
                 let due = due.map(|due| (done - due).as_nanos() as u64);
-                batch.samples.push(((done - sent).as_nanos() as u64, due));
+                let second = u32::try_from((done - start).as_secs()).unwrap_or(u32::MAX);
+                batch
+                    .samples
+                    .push(((done - sent).as_nanos() as u64, due, second));
                 if batch.samples.len() == BATCH {
                     batch.flush(&recorder);
                 }

@@ -66,6 +66,49 @@ pub struct Latency {
     pub correction: String,
 }
 
+/// A latency percentile curve: points `(nines, ms)`, where `nines` is `log10(1 / (1 - q))` for
+/// the quantile `q` (0 is the median's left end, 1 is p90, 2 is p99, 3 is p99.9), so that the
+/// tail gets as much room as the body. Latency never decreases along it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Curve {
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Samples per curve.
+const CURVE_POINTS: u32 = 120;
+/// The curve stops at p99.999 whatever the count.
+const MAX_NINES: f64 = 5.0;
+
+impl Curve {
+    /// The curve of a histogram of nanoseconds, up to the quantile its count can tell apart
+    /// (`log10(count)` nines, at least 1, at most 5), ending at the maximum.
+    pub fn of(h: &Histogram<u64>) -> Curve {
+        if h.is_empty() {
+            return Curve::default();
+        }
+        let top = (h.len() as f64).log10().clamp(1.0, MAX_NINES);
+        let mut points: Vec<(f64, f64)> = (0..=CURVE_POINTS)
+            .map(|i| {
+                let nines = top * f64::from(i) / f64::from(CURVE_POINTS);
+                let q = 1.0 - 10f64.powf(-nines);
+                (nines, h.value_at_quantile(q) as f64 / 1e6)
+            })
+            .collect();
+        let max = h.max() as f64 / 1e6;
+        if let Some(last) = points.last_mut() {
+            last.1 = last.1.max(max);
+        }
+        Curve { points }
+    }
+}
+
+/// The latency curves of the HTML report.
+#[derive(Debug, Clone, Default)]
+pub struct Curves {
+    pub raw: Curve,
+    pub corrected: Curve,
+}
+
 /// One `--max-p99` / `--min-rps` check.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
@@ -101,6 +144,12 @@ pub struct LoadReport {
     pub thresholds: Vec<Check>,
     /// Every threshold held.
     pub passed: bool,
+    /// Responses (any status) completed in each second of the run; the last one may be a
+    /// part of a second (`elapsed_s` says how much).
+    pub responses_per_second: Vec<u64>,
+    /// For the HTML report's chart (not in the JSON: the percentiles above summarise it).
+    #[serde(skip)]
+    pub curves: Curves,
 }
 
 impl LoadReport {
@@ -113,6 +162,15 @@ impl LoadReport {
             corrected: Percentiles::of(&corrected),
             correction,
         };
+        let curves = Curves {
+            raw: Curve::of(&tally.raw),
+            corrected: Curve::of(&corrected),
+        };
+        // Seconds the run did not reach are not part of it; every response completed within
+        // `elapsed`, so in one of the seconds kept.
+        let reached = seconds.floor() as usize + 1;
+        let mut responses_per_second = tally.per_second.clone();
+        responses_per_second.truncate(reached);
         let responses = tally.responses();
         let ok = tally.successes();
         let failed: u64 = tally.failures.values().sum();
@@ -171,6 +229,8 @@ impl LoadReport {
             latency_ms: latency,
             passed: thresholds.iter().all(|c| c.passed),
             thresholds,
+            responses_per_second,
+            curves,
         }
     }
 
@@ -262,6 +322,7 @@ mod tests {
             failures: [("timeout", 2)].into_iter().collect(),
             elapsed: Duration::from_secs(2),
             connections: 2,
+            per_second: vec![3, 2, 0, 0],
         }
     }
 
@@ -297,6 +358,38 @@ mod tests {
         assert!(console.contains("raw"), "{console}");
         assert!(console.contains("corrected (CO)"), "{console}");
         assert!(console.contains("MISSED"), "{console}");
+    }
+
+    #[test]
+    fn curves_rise_to_the_maximum_and_seconds_stop_at_the_end_of_the_run() {
+        let t = tally(&[1, 1, 1, 2, 3, 5, 8, 13, 50, 200], &[(200, 10)], false);
+        let report = LoadReport::new(&Options::new(Endpoint::Verify), &origin(), &workload(), &t);
+        for curve in [&report.curves.raw, &report.curves.corrected] {
+            let points = &curve.points;
+            assert!(points.len() > 10);
+            assert!(
+                points
+                    .windows(2)
+                    .all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1)
+            );
+            let (_, last) = points[points.len() - 1];
+            assert!((last - 200.0).abs() < 1.0, "{last}");
+            assert!((points[0].1 - 1.0).abs() < 0.01, "{points:?}");
+        }
+        assert!(report.curves.corrected.points[60].1 >= report.curves.raw.points[60].1);
+        assert_eq!(
+            report.responses_per_second,
+            [3, 2, 0],
+            "a run of exactly 2 s: its seconds 0, 1, and the instant of 2"
+        );
+        let empty = tally(&[], &[], false);
+        let none = LoadReport::new(
+            &Options::new(Endpoint::Verify),
+            &origin(),
+            &workload(),
+            &empty,
+        );
+        assert!(none.curves.raw.points.is_empty());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //!
 //! [`Incoming`]: crate::request::Incoming
 
+pub mod health;
 pub mod metadata;
 pub mod resources;
 pub mod tokens;

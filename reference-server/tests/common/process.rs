@@ -66,7 +66,8 @@ impl ChildServer {
                     if let Some(addr) = line
                         .split("listening on http://")
                         .nth(1)
-                        .and_then(|rest| rest.split_whitespace().next())
+                        // Text or JSON log lines: the address ends at a space or a quote.
+                        .and_then(|rest| rest.split([' ', '"']).next())
                         .and_then(|addr| addr.parse().ok())
                     {
                         break addr;
