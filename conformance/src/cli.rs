@@ -78,7 +78,12 @@ pub struct TargetArgs {
     pub signing_key: Option<String>,
 
     /// PEM file of the server's private key, for a profile declaring RS256, ES256 or EdDSA: enables the scenarios that forge tokens
-    #[arg(long, env = "SIGNING_KEY_FILE", value_name = "FILE", conflicts_with = "signing_key")]
+    #[arg(
+        long,
+        env = "SIGNING_KEY_FILE",
+        value_name = "FILE",
+        conflicts_with = "signing_key"
+    )]
     pub signing_key_file: Option<PathBuf>,
 
     /// PEM file of the server's public key (RS256, ES256, EdDSA): its tokens are checked against it, and the algorithm-confusion scenarios run

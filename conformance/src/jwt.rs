@@ -391,7 +391,12 @@ pub fn derive(token: &str, name: &str, forge: &Forge<'_>) -> Result<String, Deri
             } else {
                 &public.der
             };
-            sign(Hs::Hs256, &with_header(&d.header, "alg", json!("HS256")), &d.claims, secret)
+            sign(
+                Hs::Hs256,
+                &with_header(&d.header, "alg", json!("HS256")),
+                &d.claims,
+                secret,
+            )
         }
         // A perfect signature under the declared algorithm, by a key that is not the server's.
         "attacker-key" | "attacker-key-jwk" => {
@@ -399,7 +404,8 @@ pub fn derive(token: &str, name: &str, forge: &Forge<'_>) -> Result<String, Deri
                 .algorithm
                 .key_type()
                 .ok_or_else(|| not_applicable(NOT_ASYMMETRIC))?;
-            let attacker = keys::attacker_key(key_type).map_err(|e| not_applicable(&e.to_string()))?;
+            let attacker =
+                keys::attacker_key(key_type).map_err(|e| not_applicable(&e.to_string()))?;
             let mut header = d.header.clone();
             if name.ends_with("jwk") {
                 header.insert("jwk".into(), attacker.public().jwk.clone());
@@ -557,7 +563,11 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
         }
         // Another RSA algorithm, with the server's own RSA key.
         "alg-PS256" | "alg-RS512" => {
-            let alg = if name == "alg-PS256" { "PS256" } else { "RS512" };
+            let alg = if name == "alg-PS256" {
+                "PS256"
+            } else {
+                "RS512"
+            };
             match forge.private_key {
                 _ if declared.is_hmac() => return Err(not_applicable(NOT_ASYMMETRIC)),
                 Some(private) if private.key_type == keys::KeyType::Rsa => {
@@ -954,8 +964,7 @@ mod tests {
                 public_keys: Some(&set),
                 ..forge(None)
             };
-            let claims =
-                json!({"token_type": "access", "exp": 2000, "iat": 1700, "jti": "abc", "user_id": "1"});
+            let claims = json!({"token_type": "access", "exp": 2000, "iat": 1700, "jti": "abc", "user_id": "1"});
             let Value::Object(claims) = claims else {
                 unreachable!()
             };
@@ -963,7 +972,10 @@ mod tests {
             header.insert("alg".into(), json!(alg.name()));
             header.insert("typ".into(), json!("JWT"));
             let input = format!("{}.{}", b64(&to_json(&header)), b64(&to_json(&claims)));
-            let t = format!("{input}.{}", sk.sign(alg.name(), input.as_bytes()).expect("signs"));
+            let t = format!(
+                "{input}.{}",
+                sk.sign(alg.name(), input.as_bytes()).expect("signs")
+            );
             assert_eq!(check_published(&t, alg, &set), Ok(()), "{alg}");
 
             // Keyed derivations sign with the private key under the declared algorithm.
@@ -994,19 +1006,28 @@ mod tests {
             let attacker_set = KeySet::single(attacker.public().clone(), "attacker".into());
             assert_eq!(check_published(&a, alg, &attacker_set), Ok(()));
             let j = derive(&t, "attacker-key-jwk", &f).expect("attacker jwk");
-            assert_eq!(decode(&j).expect("decodes").header["jwk"], attacker.public().jwk);
+            assert_eq!(
+                decode(&j).expect("decodes").header["jwk"],
+                attacker.public().jwk
+            );
             assert_eq!(check_published(&j, alg, &attacker_set), Ok(()));
 
             // Other RSA algorithms exist only for an RSA key.
             let swapped = derive(&t, "alg-PS256", &f);
             if alg == Algorithm::Rs256 {
                 let swapped = swapped.expect("PS256");
-                assert_eq!(decode(&swapped).expect("decodes").header["alg"], json!("PS256"));
+                assert_eq!(
+                    decode(&swapped).expect("decodes").header["alg"],
+                    json!("PS256")
+                );
                 let (input, sig) = swapped.rsplit_once('.').expect("dot");
                 assert!(pk.verifies("PS256", input.as_bytes(), sig));
                 assert!(check_published(&swapped, alg, &set).is_err());
             } else {
-                assert!(matches!(swapped, Err(DeriveError::NotApplicable(..))), "{alg}");
+                assert!(
+                    matches!(swapped, Err(DeriveError::NotApplicable(..))),
+                    "{alg}"
+                );
             }
 
             // Without the keys they skip, saying which key is missing.

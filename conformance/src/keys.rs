@@ -257,8 +257,10 @@ impl PrivateKey {
     }
 
     fn rsa(pkcs1: &[u8]) -> Result<Self, KeyError> {
-        let (n, e) = (DEFAULT_PROVIDER.key_utils.rsa_pub_components_from_private_key)(pkcs1)
-            .map_err(|_| KeyError::Invalid("RSA"))?;
+        let (n, e) = (DEFAULT_PROVIDER
+            .key_utils
+            .rsa_pub_components_from_private_key)(pkcs1)
+        .map_err(|_| KeyError::Invalid("RSA"))?;
         Ok(PrivateKey {
             key_type: KeyType::Rsa,
             encoding: EncodingKey::from_rsa_der(pkcs1),
@@ -268,8 +270,10 @@ impl PrivateKey {
 
     fn ec(pkcs8: &[u8]) -> Result<Self, KeyError> {
         let (curve, x, y) =
-            (DEFAULT_PROVIDER.key_utils.ec_pub_components_from_private_key)(pkcs8, JwsAlgorithm::ES256)
-                .map_err(|_| KeyError::Invalid("EC P-256"))?;
+            (DEFAULT_PROVIDER
+                .key_utils
+                .ec_pub_components_from_private_key)(pkcs8, JwsAlgorithm::ES256)
+            .map_err(|_| KeyError::Invalid("EC P-256"))?;
         if curve != EllipticCurve::P256 {
             return Err(KeyError::Unsupported(
                 "an EC key on a curve other than P-256 (ES256)".into(),
@@ -283,9 +287,10 @@ impl PrivateKey {
     }
 
     fn ed(pkcs8: &[u8]) -> Result<Self, KeyError> {
-        let x =
-            (DEFAULT_PROVIDER.key_utils.ed_pub_components_from_private_key)(pkcs8, &EllipticCurve::Ed25519)
-                .map_err(|_| KeyError::Invalid("Ed25519"))?;
+        let x = (DEFAULT_PROVIDER
+            .key_utils
+            .ed_pub_components_from_private_key)(pkcs8, &EllipticCurve::Ed25519)
+        .map_err(|_| KeyError::Invalid("Ed25519"))?;
         Ok(PrivateKey {
             key_type: KeyType::Ed,
             encoding: EncodingKey::from_ed_der(pkcs8),
@@ -336,7 +341,8 @@ impl PublicKey {
     }
 
     fn from_spki(der: &[u8]) -> Result<Self, KeyError> {
-        let invalid = || KeyError::Pem("a PUBLIC KEY block that is not SubjectPublicKeyInfo".into());
+        let invalid =
+            || KeyError::Pem("a PUBLIC KEY block that is not SubjectPublicKeyInfo".into());
         let (body, _) = expect(der, SEQUENCE).ok_or_else(invalid)?;
         let (algorithm, rest) = expect(body, SEQUENCE).ok_or_else(invalid)?;
         let (oid, params) = expect(algorithm, OID).ok_or_else(invalid)?;
@@ -357,7 +363,9 @@ impl PublicKey {
                     ));
                 }
                 match key {
-                    [4, point @ ..] if point.len() == 64 => Self::ec(&point[..32], &point[32..], None),
+                    [4, point @ ..] if point.len() == 64 => {
+                        Self::ec(&point[..32], &point[32..], None)
+                    }
                     _ => Err(KeyError::Invalid("EC P-256")),
                 }
             }
@@ -724,7 +732,10 @@ mod tests {
     #[test]
     fn wrong_files_say_what_is_wrong() {
         let err = PublicKey::from_pem(&data("rs256-private.pem")).expect_err("private");
-        assert!(err.to_string().contains("private key where the public key belongs"));
+        assert!(
+            err.to_string()
+                .contains("private key where the public key belongs")
+        );
         let err = PrivateKey::from_pem(&data("rs256-public.pem")).expect_err("public");
         assert!(err.to_string().contains("not a private key"));
         let err = PrivateKey::from_pem(b"hello").expect_err("not pem");
@@ -754,8 +765,11 @@ mod tests {
         ja["kid"] = json!("a");
         let mut jb = b.jwk.clone();
         jb["kid"] = json!("b");
-        let set = KeySet::from_jwks(&json!({"keys": [ja, jb, {"kty": "oct", "k": "AA"}]}), "jwks".into())
-            .expect("two usable keys");
+        let set = KeySet::from_jwks(
+            &json!({"keys": [ja, jb, {"kty": "oct", "k": "AA"}]}),
+            "jwks".into(),
+        )
+        .expect("two usable keys");
         assert_eq!(set.keys.len(), 2);
         assert_eq!(set.for_kid(Some("b")).expect("b").key_type, KeyType::Ec);
         assert!(set.for_kid(Some("c")).is_err());

@@ -663,7 +663,10 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(p.algorithm, Algorithm::Rs256);
-        assert_eq!(p.jwks_url.as_deref(), Some("https://id.example.test/jwks.json"));
+        assert_eq!(
+            p.jwks_url.as_deref(),
+            Some("https://id.example.test/jwks.json")
+        );
         for bad in [
             "algorithm = \"rs256\"",
             "algorithm = \"none\"",

@@ -86,6 +86,9 @@ impl Target {
     }
 }
 
+/// The HMAC secret, the private key and the public keys the user gave.
+pub type GivenKeys = (Option<Vec<u8>>, Option<PrivateKey>, Option<KeySet>);
+
 /// The keys given on the command line, read and checked against the profile's algorithm:
 /// (the HMAC secret, the private key, the public key). An error is one sentence naming the
 /// option to fix.
@@ -94,7 +97,7 @@ pub fn read_keys(
     signing_key: Option<&str>,
     signing_key_file: Option<&Path>,
     verifying_key_file: Option<&Path>,
-) -> Result<(Option<Vec<u8>>, Option<PrivateKey>, Option<KeySet>), String> {
+) -> Result<GivenKeys, String> {
     let alg = profile.algorithm;
     let Some(key_type) = alg.key_type() else {
         if signing_key_file.is_some() || verifying_key_file.is_some() {
@@ -216,6 +219,9 @@ mod tests {
             read_keys(&rs, None, Some(&rs_private), Some(&rs_public)).expect("a key pair");
         assert!(private.is_some() && public.is_some());
         let err = read_keys(&rs, None, None, Some(&rs_private)).expect_err("a private key");
-        assert!(err.contains("private key where the public key belongs"), "{err}");
+        assert!(
+            err.contains("private key where the public key belongs"),
+            "{err}"
+        );
     }
 }
