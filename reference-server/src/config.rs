@@ -2,11 +2,14 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
 use clap::parser::ValueSource;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
+
+use crate::keys::{Algorithm, KeyError, Signer};
 
 /// The fixed signing key of [`Config::for_tests`], so tests can forge tokens.
 const TEST_SIGNING_KEY: &str = "test-signing-key-0123456789abcdef0123456789abcdef";
@@ -20,8 +23,14 @@ pub const MIN_SIGNING_KEY_BYTES: usize = 32;
 pub struct Config {
     /// Address to listen on; port 0 picks a free port.
     pub bind: SocketAddr,
-    /// HS256 secret; `None` generates a random 256-bit key at start.
+    /// The algorithm every token is signed and checked with.
+    pub algorithm: Algorithm,
+    /// HMAC secret (HS256, HS384, HS512); `None` generates a random 256-bit key at start.
     pub signing_key: Option<String>,
+    /// PEM private key for RS256, ES256 and EdDSA.
+    pub private_key_file: Option<PathBuf>,
+    /// PEM public key, checked against the private key when given.
+    pub public_key_file: Option<PathBuf>,
     pub access_lifetime: Duration,
     pub refresh_lifetime: Duration,
     /// Tolerance on `exp`, `nbf` and `iat`.
@@ -97,6 +106,8 @@ pub enum ConfigError {
     DuplicateUsername(String),
     #[error("--user: email {0:?} is given twice")]
     DuplicateEmail(String),
+    #[error(transparent)]
+    Key(#[from] KeyError),
 }
 
 impl ConfigError {
@@ -117,9 +128,21 @@ struct Cli {
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
     bind: SocketAddr,
 
-    /// HS256 signing key. When absent a random 256-bit key is generated at start.
+    /// Signing algorithm: HS256, HS384, HS512 (with --signing-key), RS256, ES256, EdDSA (with --private-key-file).
+    #[arg(long, env = "ALGORITHM", default_value = "HS256", value_parser = parse_algorithm)]
+    algorithm: Algorithm,
+
+    /// HMAC signing key (HS256, HS384, HS512). When absent a random 256-bit key is generated at start.
     #[arg(long, env = "SIGNING_KEY", hide_env_values = true)]
     signing_key: Option<String>,
+
+    /// PEM file of the private key for RS256, ES256 or EdDSA (PKCS#8, or PKCS#1 for RSA).
+    #[arg(long, env = "PRIVATE_KEY_FILE", value_name = "FILE")]
+    private_key_file: Option<PathBuf>,
+
+    /// PEM file of the public key; the server refuses to start if it is not the private key's.
+    #[arg(long, env = "PUBLIC_KEY_FILE", value_name = "FILE")]
+    public_key_file: Option<PathBuf>,
 
     /// Access token lifetime (`300`, `90s`, `5m`, `1h`).
     #[arg(long, env = "ACCESS_TOKEN_LIFETIME", default_value = "5m", value_parser = parse_duration)]
@@ -230,7 +253,10 @@ impl Config {
         };
         let config = Config {
             bind: cli.bind,
+            algorithm: cli.algorithm,
             signing_key: cli.signing_key,
+            private_key_file: cli.private_key_file,
+            public_key_file: cli.public_key_file,
             access_lifetime: cli.access_lifetime,
             refresh_lifetime: cli.refresh_lifetime,
             leeway: cli.leeway,
@@ -258,7 +284,10 @@ impl Config {
     pub fn for_tests() -> Config {
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            algorithm: Algorithm::Hs256,
             signing_key: Some(TEST_SIGNING_KEY.to_owned()),
+            private_key_file: None,
+            public_key_file: None,
             access_lifetime: Duration::from_secs(2),
             refresh_lifetime: Duration::from_secs(4),
             leeway: Duration::ZERO,
@@ -286,6 +315,35 @@ impl Config {
         }
     }
 
+    /// The signer of the configured algorithm: the HMAC secret (random when none is given) or
+    /// the key pair read from its files.
+    pub fn signer(&self) -> Result<Signer, KeyError> {
+        let algorithm = self.algorithm;
+        if algorithm.is_hmac() {
+            if self.private_key_file.is_some() || self.public_key_file.is_some() {
+                return Err(KeyError::FilesWithHmac(algorithm));
+            }
+            let key = match &self.signing_key {
+                Some(key) => key.as_bytes().to_vec(),
+                None => {
+                    use rand::RngCore as _;
+                    let mut key = vec![0u8; 32];
+                    rand::rngs::OsRng.fill_bytes(&mut key);
+                    key
+                }
+            };
+            return Ok(Signer::hmac(algorithm, &key));
+        }
+        if self.signing_key.is_some() {
+            return Err(KeyError::SecretWithKeyPair(algorithm));
+        }
+        let private = self
+            .private_key_file
+            .as_deref()
+            .ok_or(KeyError::MissingPrivateKey(algorithm))?;
+        Signer::key_pair(algorithm, private, self.public_key_file.as_deref())
+    }
+
     /// True when the only account is the built-in demo account (main warns about it).
     pub fn uses_demo_user(&self) -> bool {
         self.users == [UserSpec::demo()]
@@ -293,6 +351,13 @@ impl Config {
 
     /// The checks that make a configuration usable; `spawn` runs them too.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        // Reading the key pair here makes a bad key file a startup error in one sentence.
+        if !self.algorithm.is_hmac()
+            || self.private_key_file.is_some()
+            || self.public_key_file.is_some()
+        {
+            self.signer()?;
+        }
         match self.signing_key.as_deref().map(str::len) {
             Some(0) => return Err(ConfigError::EmptySigningKey),
             Some(length) if length < MIN_SIGNING_KEY_BYTES => {
@@ -392,6 +457,11 @@ fn split_user_list(values: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// An algorithm by its exact JWS name.
+fn parse_algorithm(raw: &str) -> Result<Algorithm, String> {
+    raw.parse()
+}
+
 /// A human duration (`2s`, `5m`, `1d`, `1h 30m`) or a bare number of seconds.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
@@ -406,10 +476,13 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("bind", &self.bind)
+            .field("algorithm", &self.algorithm)
             .field(
                 "signing_key",
                 &self.signing_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("private_key_file", &self.private_key_file)
+            .field("public_key_file", &self.public_key_file)
             .field("access_lifetime", &self.access_lifetime)
             .field("refresh_lifetime", &self.refresh_lifetime)
             .field("leeway", &self.leeway)
@@ -650,5 +723,61 @@ mod tests {
     #[test]
     fn test_config_is_valid() {
         assert!(Config::for_tests().validate().is_ok());
+    }
+
+    #[test]
+    fn key_pair_flags_are_checked_at_startup() {
+        let data = |name: &str| {
+            format!(
+                "{}/../conformance/tests/data/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            )
+        };
+        let config = parse(&[
+            "--algorithm",
+            "ES256",
+            "--private-key-file",
+            &data("es256-private.pem"),
+            "--public-key-file",
+            &data("es256-public.pem"),
+        ])
+        .expect("a key pair");
+        assert_eq!(config.algorithm, Algorithm::Es256);
+        for (args, says) in [
+            (
+                vec!["--algorithm", "RS256"],
+                "give its private key with --private-key-file",
+            ),
+            (
+                vec!["--algorithm", "RS256", "--signing-key", &"k".repeat(32)],
+                "--signing-key is an HMAC secret",
+            ),
+            (
+                vec!["--private-key-file", "x.pem"],
+                "--algorithm HS256 signs with --signing-key",
+            ),
+        ] {
+            let err = refused(&args);
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            assert!(err.to_string().contains(says), "{args:?}: {err}");
+        }
+        let missing = data("missing.pem");
+        let err = refused(&["--algorithm", "EdDSA", "--private-key-file", &missing]);
+        assert!(
+            err.to_string()
+                .starts_with("cannot read --private-key-file"),
+            "{err}"
+        );
+        let err = refused(&[
+            "--algorithm",
+            "RS256",
+            "--private-key-file",
+            &data("rs256-private.pem"),
+            "--public-key-file",
+            &data("es256-public.pem"),
+        ]);
+        assert!(err.to_string().contains("is not the public half"), "{err}");
+        let err = refused(&["--algorithm", "rs256"]);
+        assert!(err.to_string().contains("unknown algorithm"), "{err}");
     }
 }

@@ -3,8 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::RngCore;
-
 use crate::config::{Config, ConfigError};
 use crate::store::{InMemoryStore, ResourceStore};
 use crate::tokens::{TokenSettings, Tokens};
@@ -56,16 +54,9 @@ impl AppState {
                 config.max_concurrent_logins,
                 config.login_queue,
             ));
-        let key = match &config.signing_key {
-            Some(key) => key.as_bytes().to_vec(),
-            None => {
-                let mut key = vec![0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut key);
-                key
-            }
-        };
-        let tokens = Tokens::new(
-            &key,
+        let tokens = Tokens::with_signer(
+            config.algorithm,
+            config.signer().map_err(ConfigError::from)?,
             TokenSettings {
                 access_lifetime: config.access_lifetime,
                 refresh_lifetime: config.refresh_lifetime,
