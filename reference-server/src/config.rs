@@ -10,6 +10,7 @@ use clap::parser::ValueSource;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 
 use crate::keys::{Algorithm, KeyError, Signer};
+use crate::tokens::ClaimNames;
 
 /// The fixed signing key of [`Config::for_tests`], so tests can forge tokens.
 const TEST_SIGNING_KEY: &str = "test-signing-key-0123456789abcdef0123456789abcdef";
@@ -31,6 +32,12 @@ pub struct Config {
     pub private_key_file: Option<PathBuf>,
     /// PEM public key, checked against the private key when given.
     pub public_key_file: Option<PathBuf>,
+    /// The names of the user, type and id claims (simplejwt's `USER_ID_CLAIM`, ...).
+    pub claim_names: ClaimNames,
+    /// Schemes accepted in the auth header; the first is the one of the 401 challenge.
+    pub auth_header_types: Vec<String>,
+    /// The header a token is read from.
+    pub auth_header_name: String,
     pub access_lifetime: Duration,
     pub refresh_lifetime: Duration,
     /// Tolerance on `exp`, `nbf` and `iat`.
@@ -108,6 +115,8 @@ pub enum ConfigError {
     DuplicateEmail(String),
     #[error(transparent)]
     Key(#[from] KeyError),
+    #[error("{0}")]
+    WireName(String),
 }
 
 impl ConfigError {
@@ -143,6 +152,31 @@ struct Cli {
     /// PEM file of the public key; the server refuses to start if it is not the private key's.
     #[arg(long, env = "PUBLIC_KEY_FILE", value_name = "FILE")]
     public_key_file: Option<PathBuf>,
+
+    /// The claim naming the user (simplejwt's USER_ID_CLAIM).
+    #[arg(long, env = "USER_ID_CLAIM", default_value = "user_id")]
+    user_id_claim: String,
+
+    /// The claim naming the token's type (TOKEN_TYPE_CLAIM).
+    #[arg(long, env = "TOKEN_TYPE_CLAIM", default_value = "token_type")]
+    token_type_claim: String,
+
+    /// The claim holding the token's id (JTI_CLAIM).
+    #[arg(long, env = "JTI_CLAIM", default_value = "jti")]
+    jti_claim: String,
+
+    /// Accepted schemes of the auth header, comma-separated (AUTH_HEADER_TYPES); the first is the 401 challenge's.
+    #[arg(
+        long,
+        env = "AUTH_HEADER_TYPES",
+        default_value = "Bearer",
+        value_delimiter = ','
+    )]
+    auth_header_types: Vec<String>,
+
+    /// The header a token is read from (AUTH_HEADER_NAME, as an HTTP header name).
+    #[arg(long, env = "AUTH_HEADER_NAME", default_value = "Authorization")]
+    auth_header_name: String,
 
     /// Access token lifetime (`300`, `90s`, `5m`, `1h`).
     #[arg(long, env = "ACCESS_TOKEN_LIFETIME", default_value = "5m", value_parser = parse_duration)]
@@ -257,6 +291,13 @@ impl Config {
             signing_key: cli.signing_key,
             private_key_file: cli.private_key_file,
             public_key_file: cli.public_key_file,
+            claim_names: ClaimNames {
+                user_id: cli.user_id_claim,
+                token_type: cli.token_type_claim,
+                jti: cli.jti_claim,
+            },
+            auth_header_types: cli.auth_header_types,
+            auth_header_name: cli.auth_header_name,
             access_lifetime: cli.access_lifetime,
             refresh_lifetime: cli.refresh_lifetime,
             leeway: cli.leeway,
@@ -288,6 +329,9 @@ impl Config {
             signing_key: Some(TEST_SIGNING_KEY.to_owned()),
             private_key_file: None,
             public_key_file: None,
+            claim_names: ClaimNames::default(),
+            auth_header_types: vec!["Bearer".to_owned()],
+            auth_header_name: "Authorization".to_owned(),
             access_lifetime: Duration::from_secs(2),
             refresh_lifetime: Duration::from_secs(4),
             leeway: Duration::ZERO,
@@ -313,6 +357,46 @@ impl Config {
             max_connections: 1000,
             http2: false,
         }
+    }
+
+    /// The claim names differ from each other and from the registered claims the server reads;
+    /// the schemes are words; the header is a header name.
+    fn check_wire_names(&self) -> Result<(), ConfigError> {
+        let n = &self.claim_names;
+        let claims = [
+            ("--user-id-claim", &n.user_id),
+            ("--token-type-claim", &n.token_type),
+            ("--jti-claim", &n.jti),
+        ];
+        for (flag, name) in claims {
+            if name.is_empty() || ["exp", "iat", "nbf", "aud"].contains(&name.as_str()) {
+                return Err(ConfigError::WireName(format!(
+                    "{flag} {name:?} must be a claim name other than exp, iat, nbf and aud"
+                )));
+            }
+        }
+        if n.user_id == n.token_type || n.user_id == n.jti || n.token_type == n.jti {
+            return Err(ConfigError::WireName(
+                "--user-id-claim, --token-type-claim and --jti-claim must differ".into(),
+            ));
+        }
+        if self.auth_header_types.is_empty()
+            || self
+                .auth_header_types
+                .iter()
+                .any(|t| t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic() && b != b','))
+        {
+            return Err(ConfigError::WireName(
+                "--auth-header-types must list schemes, each a word without spaces".into(),
+            ));
+        }
+        if warp::http::HeaderName::from_bytes(self.auth_header_name.as_bytes()).is_err() {
+            return Err(ConfigError::WireName(format!(
+                "--auth-header-name {:?} is not an HTTP header name",
+                self.auth_header_name
+            )));
+        }
+        Ok(())
     }
 
     /// The signer of the configured algorithm: the HMAC secret (random when none is given) or
@@ -351,6 +435,7 @@ impl Config {
 
     /// The checks that make a configuration usable; `spawn` runs them too.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.check_wire_names()?;
         // Reading the key pair here makes a bad key file a startup error in one sentence.
         if !self.algorithm.is_hmac()
             || self.private_key_file.is_some()
@@ -483,6 +568,9 @@ impl fmt::Debug for Config {
             )
             .field("private_key_file", &self.private_key_file)
             .field("public_key_file", &self.public_key_file)
+            .field("claim_names", &self.claim_names)
+            .field("auth_header_types", &self.auth_header_types)
+            .field("auth_header_name", &self.auth_header_name)
             .field("access_lifetime", &self.access_lifetime)
             .field("refresh_lifetime", &self.refresh_lifetime)
             .field("leeway", &self.leeway)
@@ -779,5 +867,38 @@ mod tests {
         assert!(err.to_string().contains("is not the public half"), "{err}");
         let err = refused(&["--algorithm", "rs256"]);
         assert!(err.to_string().contains("unknown algorithm"), "{err}");
+    }
+
+    #[test]
+    fn wire_name_flags_rename_claims_and_the_auth_header() {
+        let config = parse(&[
+            "--user-id-claim",
+            "uid",
+            "--token-type-claim",
+            "kind",
+            "--jti-claim",
+            "id",
+            "--auth-header-types",
+            "JWT,Bearer",
+            "--auth-header-name",
+            "X-Access-Token",
+        ])
+        .expect("renamed");
+        assert_eq!(config.claim_names.user_id, "uid");
+        assert_eq!(config.auth_header_types, vec!["JWT", "Bearer"]);
+        assert_eq!(config.auth_header_name, "X-Access-Token");
+        let defaults = parse(&[]).expect("defaults");
+        assert_eq!(defaults.claim_names, ClaimNames::default());
+        assert_eq!(defaults.auth_header_types, vec!["Bearer"]);
+        for args in [
+            vec!["--user-id-claim", "exp"],
+            vec!["--jti-claim", "user_id"],
+            vec!["--auth-header-types", "Two words"],
+            vec!["--auth-header-name", "Bad Name"],
+        ] {
+            let err = refused(&args);
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            assert!(matches!(err, ConfigError::WireName(_)), "{args:?}: {err}");
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use warp::Filter;
 use warp::http::StatusCode;
-use warp::http::header::{CONNECTION, HeaderValue, LOCATION};
+use warp::http::header::{CONNECTION, HeaderValue, LOCATION, WWW_AUTHENTICATE};
 use warp::path::FullPath;
 use warp::reply::Response;
 
@@ -45,6 +45,16 @@ pub fn routes(
         )
         .recover(error::recover)
         .unify()
+        .map(move |mut response: Response| {
+            // Every 401 challenges with the first accepted scheme (simplejwt's
+            // `AUTH_HEADER_TYPES[0]`); the error replies are written with the default one.
+            if response.status() == StatusCode::UNAUTHORIZED {
+                response
+                    .headers_mut()
+                    .insert(WWW_AUTHENTICATE, state.challenge().clone());
+            }
+            response
+        })
         .with(warp::log::custom(|info| {
             tracing::info!(
                 target: ACCESS,

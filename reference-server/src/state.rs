@@ -17,6 +17,11 @@ pub struct AppState {
 #[derive(Debug)]
 struct Inner {
     tokens: Tokens,
+    /// Lower-cased header name the token is read from, and the schemes accepted in it.
+    auth_header: warp::http::HeaderName,
+    auth_header_types: Vec<String>,
+    /// `<first scheme> realm="api"`, the challenge of every 401.
+    challenge: warp::http::HeaderValue,
     users: UserStore,
     resources: Box<dyn ResourceStore>,
     max_body_bytes: u64,
@@ -64,10 +69,23 @@ impl AppState {
                 rotate_refresh_tokens: config.rotate_refresh_tokens,
                 blacklist_after_rotation: config.blacklist_after_rotation,
             },
-        );
+        )
+        .with_claim_names(config.claim_names.clone());
+        // validate() has checked both.
+        let auth_header = warp::http::HeaderName::from_bytes(config.auth_header_name.as_bytes())
+            .unwrap_or(warp::http::header::AUTHORIZATION);
+        let scheme = config
+            .auth_header_types
+            .first()
+            .map_or("Bearer", String::as_str);
+        let challenge = warp::http::HeaderValue::from_str(&format!("{scheme} realm=\"api\""))
+            .unwrap_or_else(|_| warp::http::HeaderValue::from_static("Bearer realm=\"api\""));
         Ok(AppState {
             inner: Arc::new(Inner {
                 tokens,
+                auth_header,
+                auth_header_types: config.auth_header_types.clone(),
+                challenge,
                 users,
                 resources,
                 max_body_bytes: config.max_body_bytes,
@@ -78,6 +96,21 @@ impl AppState {
 
     pub fn tokens(&self) -> &Tokens {
         &self.inner.tokens
+    }
+
+    /// The header a token is read from.
+    pub fn auth_header(&self) -> &warp::http::HeaderName {
+        &self.inner.auth_header
+    }
+
+    /// The schemes accepted in it.
+    pub fn auth_header_types(&self) -> &[String] {
+        &self.inner.auth_header_types
+    }
+
+    /// The `WWW-Authenticate` value of every 401.
+    pub fn challenge(&self) -> &warp::http::HeaderValue {
+        &self.inner.challenge
     }
 
     pub fn users(&self) -> &UserStore {

@@ -98,15 +98,49 @@ pub struct TokenSettings {
     pub blacklist_after_rotation: bool,
 }
 
-/// Claims in simplejwt's order: token_type, exp, iat, jti, user_id.
-#[derive(Serialize)]
+/// The names of the claims simplejwt lets a deployment rename (`USER_ID_CLAIM`,
+/// `TOKEN_TYPE_CLAIM`, `JTI_CLAIM`); the defaults are simplejwt's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimNames {
+    pub user_id: String,
+    pub token_type: String,
+    pub jti: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        ClaimNames {
+            user_id: "user_id".to_owned(),
+            token_type: "token_type".to_owned(),
+            jti: "jti".to_owned(),
+        }
+    }
+}
+
+/// Claims in simplejwt's order: token_type, exp, iat, jti, user_id (under their configured
+/// names).
 struct MintedClaims<'a> {
+    names: &'a ClaimNames,
     token_type: &'a str,
     exp: i64,
     iat: i64,
     jti: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     user_id: Option<&'a Value>,
+}
+
+impl Serialize for MintedClaims<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(&self.names.token_type, self.token_type)?;
+        map.serialize_entry("exp", &self.exp)?;
+        map.serialize_entry("iat", &self.iat)?;
+        map.serialize_entry(&self.names.jti, &self.jti)?;
+        if let Some(user_id) = self.user_id {
+            map.serialize_entry(&self.names.user_id, user_id)?;
+        }
+        map.end()
+    }
 }
 
 /// The claims `verify` reads; any others are ignored. Values stay JSON so that a claim of
@@ -135,37 +169,46 @@ enum Member {
     Other(String),
 }
 
-impl<'de> de::Deserialize<'de> for Member {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Member, D::Error> {
-        struct Name;
-        impl Visitor<'_> for Name {
+/// Reads a member name as a [`Member`], under the configured claim names.
+struct MemberSeed<'a>(&'a ClaimNames);
+
+impl<'de> de::DeserializeSeed<'de> for MemberSeed<'_> {
+    type Value = Member;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Member, D::Error> {
+        struct Name<'a>(&'a ClaimNames);
+        impl Visitor<'_> for Name<'_> {
             type Value = Member;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a member name")
             }
             fn visit_str<E: de::Error>(self, name: &str) -> Result<Member, E> {
+                let names = self.0;
                 Ok(match name {
-                    "token_type" => Member::TokenType,
                     "exp" => Member::Exp,
                     "iat" => Member::Iat,
                     "nbf" => Member::Nbf,
-                    "jti" => Member::Jti,
-                    "user_id" => Member::UserId,
                     "aud" => Member::Aud,
+                    _ if name == names.token_type => Member::TokenType,
+                    _ if name == names.jti => Member::Jti,
+                    _ if name == names.user_id => Member::UserId,
                     other => Member::Other(other.to_owned()),
                 })
             }
         }
-        deserializer.deserialize_str(Name)
+        deserializer.deserialize_str(Name(self.0))
     }
 }
 
-impl<'de> de::Deserialize<'de> for Payload {
+/// Reads the claims as a [`Payload`], under the configured claim names.
+struct PayloadSeed<'a>(&'a ClaimNames);
+
+impl<'de> de::DeserializeSeed<'de> for PayloadSeed<'_> {
+    type Value = Payload;
     /// A JSON object in which no member name occurs twice (CONTRACT.md TOK-15: refused, the
     /// same way whatever the header); the values kept are read with [`Unique`].
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Payload, D::Error> {
-        struct Claims;
-        impl<'de> Visitor<'de> for Claims {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Payload, D::Error> {
+        struct Claims<'a>(&'a ClaimNames);
+        impl<'de> Visitor<'de> for Claims<'_> {
             type Value = Payload;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a JSON object")
@@ -174,7 +217,7 @@ impl<'de> de::Deserialize<'de> for Payload {
                 let mut payload = Payload::default();
                 let mut seen: [bool; 7] = [false; 7];
                 let mut others: Vec<String> = Vec::new();
-                while let Some(member) = map.next_key::<Member>()? {
+                while let Some(member) = map.next_key_seed(MemberSeed(self.0))? {
                     let (index, slot) = match member {
                         Member::TokenType => (0, &mut payload.token_type),
                         Member::Exp => (1, &mut payload.exp),
@@ -201,7 +244,7 @@ impl<'de> de::Deserialize<'de> for Payload {
                 Ok(payload)
             }
         }
-        deserializer.deserialize_map(Claims)
+        deserializer.deserialize_map(Claims(self.0))
     }
 }
 
@@ -293,6 +336,8 @@ pub struct Tokens {
     algorithm: Algorithm,
     /// base64url of `{"alg":"<algorithm>","typ":"JWT"}`: simplejwt's header, byte for byte.
     header: String,
+    /// The names of the claims that may be renamed.
+    names: ClaimNames,
     settings: TokenSettings,
     blacklist: Blacklist,
 }
@@ -327,9 +372,16 @@ impl Tokens {
             signer,
             algorithm,
             header,
+            names: ClaimNames::default(),
             settings,
             blacklist: Blacklist::default(),
         }
+    }
+
+    /// The same, writing and reading the claims under these names.
+    pub fn with_claim_names(mut self, names: ClaimNames) -> Tokens {
+        self.names = names;
+        self
     }
 
     /// The algorithm every token is signed and checked with.
@@ -466,7 +518,10 @@ impl Tokens {
         let bytes = URL_SAFE_NO_PAD
             .decode(payload)
             .map_err(|_| TokenError::Invalid)?;
-        let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| TokenError::Invalid)?;
+        let mut reader = serde_json::Deserializer::from_slice(&bytes);
+        let payload = de::DeserializeSeed::deserialize(PayloadSeed(&self.names), &mut reader)
+            .and_then(|payload| reader.end().map(|()| payload))
+            .map_err(|_| TokenError::Invalid)?;
         // An `aud` this server does not expect is refused (as PyJWT and jsonwebtoken do).
         if payload.aud.is_some() {
             return Err(TokenError::Invalid);
@@ -482,6 +537,7 @@ impl Tokens {
         user_id: Option<&Value>,
     ) -> String {
         let claims = MintedClaims {
+            names: &self.names,
             token_type,
             exp: (now + lifetime.as_secs_f64()).floor() as i64,
             iat: now.floor() as i64,
