@@ -1498,7 +1498,12 @@ fn defect_table() {
 async fn scenario_coverage() {
     use std::collections::BTreeSet;
     let mut must: BTreeSet<String> = BTreeSet::new();
-    for profile in [Profile::Classic, Profile::V1, Profile::Blacklisting] {
+    for profile in [
+        Profile::Classic,
+        Profile::V1,
+        Profile::Blacklisting,
+        Profile::Rs256,
+    ] {
         let run = run_against(None, profile, None)
             .await
             .expect("the suite ran");
