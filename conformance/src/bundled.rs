@@ -35,9 +35,14 @@ pub enum Server {}
 
 /// The runs of a bundled check.
 pub async fn plans(args: &TargetArgs, client: Client) -> Result<Vec<Plan>, Unusable> {
-    if args.login.is_some() || args.password.is_some() || args.signing_key.is_some() {
+    if args.login.is_some()
+        || args.password.is_some()
+        || args.signing_key.is_some()
+        || args.signing_key_file.is_some()
+        || args.verifying_key_file.is_some()
+    {
         return Err(Unusable(
-            "--login, --password and --signing-key describe a server you run: give its --base-url too \
+            "--login, --password and the keys describe a server you run: give its --base-url too \
              (without --base-url the suite checks its bundled reference server)"
                 .into(),
         ));
@@ -145,6 +150,8 @@ async fn start(args: &TargetArgs, client: Client) -> Result<Vec<Plan>, Unusable>
             inactive: Some(inactive),
             inactive_user_id: Some("2".into()),
             signing_key,
+            private_key: None,
+            public_keys: None,
             max_wait: args.max_wait,
             client: client.clone(),
         };

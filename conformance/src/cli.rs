@@ -73,9 +73,22 @@ pub struct TargetArgs {
     #[arg(long, env = "INACTIVE_USER_ID")]
     pub inactive_user_id: Option<String>,
 
-    /// The server's HS256 signing key: enables the scenarios that forge tokens
+    /// The server's HMAC signing key (HS256, or the profile's HS384/HS512): enables the scenarios that forge tokens
     #[arg(long, env = "SIGNING_KEY", hide_env_values = true)]
     pub signing_key: Option<String>,
+
+    /// PEM file of the server's private key, for a profile declaring RS256, ES256 or EdDSA: enables the scenarios that forge tokens
+    #[arg(
+        long,
+        env = "SIGNING_KEY_FILE",
+        value_name = "FILE",
+        conflicts_with = "signing_key"
+    )]
+    pub signing_key_file: Option<PathBuf>,
+
+    /// PEM file of the server's public key (RS256, ES256, EdDSA): its tokens are checked against it, and the algorithm-confusion scenarios run
+    #[arg(long, env = "VERIFYING_KEY_FILE", value_name = "FILE")]
+    pub verifying_key_file: Option<PathBuf>,
 
     /// Longest wait for a token to expire; longer waits skip their scenario
     #[arg(long, env = "MAX_WAIT", default_value = "15s", value_parser = duration)]
@@ -306,6 +319,28 @@ mod tests {
             Some(std::path::Path::new("ca.pem"))
         );
         assert!(Cli::try_parse_from(["jwt-conformance", "--max-wait", "soon"]).is_err());
+        let cli = Cli::try_parse_from([
+            "jwt-conformance",
+            "--signing-key-file",
+            "private.pem",
+            "--verifying-key-file",
+            "public.pem",
+        ])
+        .expect("parses");
+        assert_eq!(
+            cli.run.target.verifying_key_file.as_deref(),
+            Some(std::path::Path::new("public.pem"))
+        );
+        assert!(
+            Cli::try_parse_from([
+                "jwt-conformance",
+                "--signing-key",
+                "k",
+                "--signing-key-file",
+                "private.pem"
+            ])
+            .is_err()
+        );
         assert!(Cli::try_parse_from(["jwt-conformance", "--concurrency", "0"]).is_err());
         let p = Cli::try_parse_from([
             "jwt-conformance",

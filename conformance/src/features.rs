@@ -77,6 +77,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../features/forged_claims.feature"),
     ),
     (
+        "asymmetric_keys.feature",
+        include_str!("../features/asymmetric_keys.feature"),
+    ),
+    (
         "refresh_rotation.feature",
         include_str!("../features/refresh_rotation.feature"),
     ),

@@ -9,7 +9,10 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD as B64};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value, json};
 
-use crate::profile::WireNames;
+use crate::{
+    keys::{self, Algorithm, KeySet, PrivateKey},
+    profile::WireNames,
+};
 
 /// A token split and decoded, without any verification.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +82,16 @@ pub enum Hs {
 }
 
 impl Hs {
+    /// The HMAC algorithm of a declared one.
+    pub fn of(alg: Algorithm) -> Option<Hs> {
+        match alg {
+            Algorithm::Hs256 => Some(Hs::Hs256),
+            Algorithm::Hs384 => Some(Hs::Hs384),
+            Algorithm::Hs512 => Some(Hs::Hs512),
+            _ => None,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Hs::Hs256 => "HS256",
@@ -143,8 +156,14 @@ fn to_json(m: &Map<String, Value>) -> Vec<u8> {
 /// What a derivation may need beyond the token itself.
 #[derive(Debug, Clone, Copy)]
 pub struct Forge<'a> {
-    /// The server's signing key, when the user gave it.
+    /// The algorithm the deployment signs with.
+    pub algorithm: Algorithm,
+    /// The server's HMAC secret, when the user gave it.
     pub key: Option<&'a [u8]>,
+    /// The server's private key (RS256, ES256, EdDSA), when the user gave it.
+    pub private_key: Option<&'a PrivateKey>,
+    /// The server's public keys, when the user gave them (a PEM file or the JWKS).
+    pub public_keys: Option<&'a KeySet>,
     /// The server's clock now, in seconds since the epoch, as estimated from its own tokens.
     pub server_now: i64,
     /// The leeway the profile declares, in seconds.
@@ -159,8 +178,15 @@ pub struct Forge<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeriveError {
     /// The derivation signs with the server's key, which was not given.
-    #[error("forging `{0}` needs the server's signing key (--signing-key)")]
+    #[error(
+        "forging `{0}` needs the server's signing key (--signing-key; --signing-key-file for RS256, ES256, EdDSA)"
+    )]
     NeedsKey(String),
+    /// The derivation is made from the server's public key, which was not given.
+    #[error(
+        "forging `{0}` needs the server's public key (--verifying-key-file, or jwks_url in the profile)"
+    )]
+    NeedsPublicKey(String),
     /// The derivation names the inactive account, whose id was not given.
     #[error("forging `{0}` needs the inactive account's user id (--inactive-user-id)")]
     NeedsInactiveUser(String),
@@ -230,7 +256,18 @@ pub const DERIVATIONS: &[&str] = &[
     "dup-type-other-last",
     "dup-exp-past-last",
     "dup-alg-none-last",
+    // These are for deployments that sign with RS256, ES256 or EdDSA.
+    "hs256-public-pem",
+    "hs256-public-der",
+    "attacker-key",
+    "attacker-key-jwk",
+    "alg-PS256",
+    "alg-RS512",
 ];
+
+/// Why an asymmetric derivation does not apply to an HMAC deployment (the skip reason).
+pub const NOT_ASYMMETRIC: &str =
+    "the profile declares no asymmetric algorithm (RS256, ES256, EdDSA: [tokens] algorithm)";
 
 /// The key an attacker signs with when a header parameter could make a server use it.
 pub const ATTACKER_KEY: &[u8] = b"the-attackers-own-key-for-header-parameters";
@@ -339,9 +376,90 @@ pub fn derive(token: &str, name: &str, forge: &Forge<'_>) -> Result<String, Deri
             non_canonical(s)
                 .ok_or_else(|| { not_applicable("the signature has no unused bits to change") })?
         ),
+        // Algorithm confusion: the public key, which anyone may read, as an HMAC secret.
+        "hs256-public-pem" | "hs256-public-der" => {
+            if forge.algorithm.is_hmac() {
+                return Err(not_applicable(NOT_ASYMMETRIC));
+            }
+            let keys = forge
+                .public_keys
+                .ok_or_else(|| DeriveError::NeedsPublicKey(name.to_string()))?;
+            let kid = d.header.get("kid").and_then(Value::as_str);
+            let public = keys.for_kid(kid).map_err(|why| not_applicable(&why))?;
+            let secret = if name.ends_with("pem") {
+                &public.pem
+            } else {
+                &public.der
+            };
+            sign(
+                Hs::Hs256,
+                &with_header(&d.header, "alg", json!("HS256")),
+                &d.claims,
+                secret,
+            )
+        }
+        // A perfect signature under the declared algorithm, by a key that is not the server's.
+        "attacker-key" | "attacker-key-jwk" => {
+            let key_type = forge
+                .algorithm
+                .key_type()
+                .ok_or_else(|| not_applicable(NOT_ASYMMETRIC))?;
+            let attacker =
+                keys::attacker_key(key_type).map_err(|e| not_applicable(&e.to_string()))?;
+            let mut header = d.header.clone();
+            if name.ends_with("jwk") {
+                header.insert("jwk".into(), attacker.public().jwk.clone());
+            }
+            let input = format!("{}.{}", b64(&to_json(&header)), b64(&to_json(&d.claims)));
+            let sig = attacker
+                .sign(forge.algorithm.name(), input.as_bytes())
+                .map_err(|e| not_applicable(&e.to_string()))?;
+            format!("{input}.{sig}")
+        }
         _ => return derive_with_key(&d, name, forge),
     };
     Ok(out)
+}
+
+fn with_header(header: &Map<String, Value>, name: &str, value: Value) -> Map<String, Value> {
+    let mut h = header.clone();
+    h.insert(name.into(), value);
+    h
+}
+
+/// How a forged token is signed.
+enum Signer<'a> {
+    /// An HMAC under this secret.
+    Hmac(Hs, &'a [u8]),
+    /// The server's private key, under the JWS algorithm of this name.
+    Private(&'a PrivateKey, &'static str),
+}
+
+/// Whether `token` carries the declared `alg` and verifies under the key of `keys` its `kid`
+/// selects; the error says which part fails.
+pub fn check_published(token: &str, alg: Algorithm, keys: &KeySet) -> Result<(), String> {
+    let d = decode(token).map_err(|e| e.to_string())?;
+    let found = d.header.get("alg");
+    if found != Some(&json!(alg.name())) {
+        return Err(format!(
+            "its header names alg {}, the profile declares {alg}",
+            found.map_or("(none)".to_string(), Value::to_string)
+        ));
+    }
+    let kid = d.header.get("kid").and_then(Value::as_str);
+    let key = keys.for_kid(kid)?;
+    let Some((input, signature)) = token.rsplit_once('.') else {
+        return Err("it has no signature".into());
+    };
+    if key.verifies(alg.name(), input.as_bytes(), signature) {
+        Ok(())
+    } else {
+        Err(format!(
+            "its {alg} signature does not verify under the key of {}{}",
+            keys.source,
+            kid.map(|k| format!(" with kid {k:?}")).unwrap_or_default()
+        ))
+    }
 }
 
 /// The derivations that re-sign changed claims with the server's key.
@@ -349,11 +467,16 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
     if !DERIVATIONS.contains(&name) {
         return Err(DeriveError::Unknown(name.to_string()));
     }
-    let key = forge
-        .key
-        .ok_or_else(|| DeriveError::NeedsKey(name.to_string()))?;
+    let needs_key = || DeriveError::NeedsKey(name.to_string());
+    let not_applicable = |why: &str| DeriveError::NotApplicable(name.to_string(), why.to_string());
+    let declared = forge.algorithm;
+    let mut signer = match (Hs::of(declared), forge.private_key) {
+        (Some(hs), _) => Signer::Hmac(hs, forge.key.ok_or_else(needs_key)?),
+        (None, Some(private)) => Signer::Private(private, declared.name()),
+        (None, None) => return Err(needs_key()),
+    };
+    let mut header_alg = declared.name();
     let mut claims = d.claims.clone();
-    let mut alg = Hs::Hs256;
     let lifetime = match (
         claims.get("exp").and_then(Value::as_i64),
         claims.get("iat").and_then(Value::as_i64),
@@ -416,8 +539,49 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
         | "dup-type-other-last"
         | "dup-exp-past-last"
         | "dup-alg-none-last" => {}
-        "alg-HS384" => alg = Hs::Hs384,
-        "alg-HS512" => alg = Hs::Hs512,
+        "alg-HS384" | "alg-HS512" => {
+            let hs = if name == "alg-HS384" {
+                Hs::Hs384
+            } else {
+                Hs::Hs512
+            };
+            if Hs::of(declared) == Some(hs) {
+                return Err(not_applicable(&format!(
+                    "{} is the algorithm the profile declares",
+                    hs.name()
+                )));
+            }
+            // An asymmetric deployment has no secret: its public key stands in, as the
+            // algorithm-confusion attack uses it.
+            let secret = match (&signer, forge.private_key) {
+                (Signer::Hmac(_, key), _) => *key,
+                (_, Some(private)) => private.public().pem.as_slice(),
+                (_, None) => return Err(needs_key()),
+            };
+            signer = Signer::Hmac(hs, secret);
+            header_alg = hs.name();
+        }
+        // Another RSA algorithm, with the server's own RSA key.
+        "alg-PS256" | "alg-RS512" => {
+            let alg = if name == "alg-PS256" {
+                "PS256"
+            } else {
+                "RS512"
+            };
+            match forge.private_key {
+                _ if declared.is_hmac() => return Err(not_applicable(NOT_ASYMMETRIC)),
+                Some(private) if private.key_type == keys::KeyType::Rsa => {
+                    signer = Signer::Private(private, alg);
+                    header_alg = alg;
+                }
+                Some(_) => {
+                    return Err(not_applicable(&format!(
+                        "an {declared} key signs under no other algorithm than {declared}"
+                    )));
+                }
+                None => return Err(needs_key()),
+            }
+        }
         "unknown-user" => {
             let id = match claims.get(&forge.names.user_id_claim) {
                 Some(Value::Number(_)) => json!(UNKNOWN_USER_ID),
@@ -449,7 +613,7 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
         _ => return Err(DeriveError::Unknown(name.to_string())),
     }
     let mut header = d.header.clone();
-    header.insert("alg".into(), json!(alg.name()));
+    header.insert("alg".into(), json!(header_alg));
     if let Some(param) = name.strip_prefix("with-") {
         header.insert(param.into(), header_parameter(param));
     }
@@ -458,8 +622,9 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
             header.insert("crit".into(), json!([CRIT_EXTENSION]));
             header.insert(CRIT_EXTENSION.into(), json!(true));
         }
+        // The declared algorithm in lower case (`hs256` for simplejwt's default).
         "alg-hs256" => {
-            header.insert("alg".into(), json!("hs256"));
+            header.insert("alg".into(), json!(declared.name().to_lowercase()));
         }
         _ => {}
     }
@@ -486,12 +651,14 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
         "dup-alg-none-last" => append_member(&mut header_json, "alg", &json!("none")),
         _ => {}
     }
-    if alg == Hs::Hs256 {
-        return Ok(sign_json_hs256(&header_json, &claims_json, key));
-    }
     let signing_input = format!("{}.{}", b64(&header_json), b64(&claims_json));
-    let sig = mac(alg, key, signing_input.as_bytes());
-    Ok(format!("{signing_input}.{}", b64(&sig)))
+    let sig = match signer {
+        Signer::Hmac(hs, key) => b64(&mac(hs, key, signing_input.as_bytes())),
+        Signer::Private(private, alg) => private
+            .sign(alg, signing_input.as_bytes())
+            .map_err(|e| not_applicable(&e.to_string()))?,
+    };
+    Ok(format!("{signing_input}.{sig}"))
 }
 
 /// The header parameter a critical extension names: no server implements it.
@@ -569,7 +736,10 @@ mod tests {
 
     fn forge(key: Option<&[u8]>) -> Forge<'_> {
         Forge {
+            algorithm: Algorithm::Hs256,
             key,
+            private_key: None,
+            public_keys: None,
             server_now: 1800,
             leeway: 0,
             inactive_user_id: Some("2"),
@@ -769,5 +939,121 @@ mod tests {
         )
         .expect("utf-8");
         assert!(payload.ends_with(r#","typ_":"refresh"}"#), "{payload}");
+    }
+
+    fn data(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn asymmetric_derivations_sign_with_the_keys_they_name() {
+        use crate::keys::{KeySet, PrivateKey, PublicKey, attacker_key};
+        for (alg, private, public) in [
+            (Algorithm::Rs256, "rs256-private.pem", "rs256-public.pem"),
+            (Algorithm::Es256, "es256-private.pem", "es256-public.pem"),
+            (Algorithm::EdDsa, "eddsa-private.pem", "eddsa-public.pem"),
+        ] {
+            let sk = PrivateKey::from_pem(&data(private)).expect("private");
+            let pk = PublicKey::from_pem(&data(public)).expect("public");
+            let set = KeySet::single(pk.clone(), "test".into());
+            let f = Forge {
+                algorithm: alg,
+                key: None,
+                private_key: Some(&sk),
+                public_keys: Some(&set),
+                ..forge(None)
+            };
+            let claims = json!({"token_type": "access", "exp": 2000, "iat": 1700, "jti": "abc", "user_id": "1"});
+            let Value::Object(claims) = claims else {
+                unreachable!()
+            };
+            let mut header = Map::new();
+            header.insert("alg".into(), json!(alg.name()));
+            header.insert("typ".into(), json!("JWT"));
+            let input = format!("{}.{}", b64(&to_json(&header)), b64(&to_json(&claims)));
+            let t = format!(
+                "{input}.{}",
+                sk.sign(alg.name(), input.as_bytes()).expect("signs")
+            );
+            assert_eq!(check_published(&t, alg, &set), Ok(()), "{alg}");
+
+            // Keyed derivations sign with the private key under the declared algorithm.
+            for name in ["resigned", "expired", "no-jti", "with-kid", "crit"] {
+                let d = derive(&t, name, &f).expect(name);
+                assert_eq!(check_published(&d, alg, &set), Ok(()), "{alg} {name}");
+            }
+            let lower = derive(&t, "alg-hs256", &f).expect("alg-hs256");
+            assert_eq!(
+                decode(&lower).expect("decodes").header["alg"],
+                json!(alg.name().to_lowercase())
+            );
+            let hs384 = derive(&t, "alg-HS384", &f).expect("alg-HS384");
+            assert!(check_published(&hs384, alg, &set).is_err());
+
+            // Confusion: HS256 keyed with the public key's PEM text, exactly, and its DER.
+            let pem = derive(&t, "hs256-public-pem", &f).expect("pem");
+            assert_eq!(decode(&pem).expect("decodes").header["alg"], json!("HS256"));
+            assert!(verifies(&pem, &data(public)));
+            let der = derive(&t, "hs256-public-der", &f).expect("der");
+            assert!(verifies(&der, &pk.der));
+            assert!(!verifies(&der, &data(public)));
+
+            // The attacker's key: the declared algorithm, a valid signature, not the server's.
+            let a = derive(&t, "attacker-key", &f).expect("attacker");
+            assert!(check_published(&a, alg, &set).is_err(), "{alg}");
+            let attacker = attacker_key(sk.key_type).expect("key");
+            let attacker_set = KeySet::single(attacker.public().clone(), "attacker".into());
+            assert_eq!(check_published(&a, alg, &attacker_set), Ok(()));
+            let j = derive(&t, "attacker-key-jwk", &f).expect("attacker jwk");
+            assert_eq!(
+                decode(&j).expect("decodes").header["jwk"],
+                attacker.public().jwk
+            );
+            assert_eq!(check_published(&j, alg, &attacker_set), Ok(()));
+
+            // Other RSA algorithms exist only for an RSA key.
+            let swapped = derive(&t, "alg-PS256", &f);
+            if alg == Algorithm::Rs256 {
+                let swapped = swapped.expect("PS256");
+                assert_eq!(
+                    decode(&swapped).expect("decodes").header["alg"],
+                    json!("PS256")
+                );
+                let (input, sig) = swapped.rsplit_once('.').expect("dot");
+                assert!(pk.verifies("PS256", input.as_bytes(), sig));
+                assert!(check_published(&swapped, alg, &set).is_err());
+            } else {
+                assert!(
+                    matches!(swapped, Err(DeriveError::NotApplicable(..))),
+                    "{alg}"
+                );
+            }
+
+            // Without the keys they skip, saying which key is missing.
+            let keyless = Forge {
+                private_key: None,
+                public_keys: None,
+                ..f
+            };
+            assert_eq!(
+                derive(&t, "expired", &keyless),
+                Err(DeriveError::NeedsKey("expired".into()))
+            );
+            assert_eq!(
+                derive(&t, "hs256-public-pem", &keyless),
+                Err(DeriveError::NeedsPublicKey("hs256-public-pem".into()))
+            );
+            assert!(derive(&t, "attacker-key", &keyless).is_ok());
+        }
+        // An HMAC deployment has no public key to confuse.
+        assert!(matches!(
+            derive(&token(), "hs256-public-pem", &forge(Some(KEY))),
+            Err(DeriveError::NotApplicable(..))
+        ));
+        assert!(matches!(
+            derive(&token(), "attacker-key", &forge(Some(KEY))),
+            Err(DeriveError::NotApplicable(..))
+        ));
     }
 }

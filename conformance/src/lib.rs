@@ -8,6 +8,7 @@ pub mod contract;
 pub mod html;
 pub mod http;
 pub mod jwt;
+pub mod keys;
 pub mod known;
 pub mod load;
 pub mod matcher;

@@ -263,7 +263,13 @@ async fn remote_plan(args: &cli::TargetArgs, url: &str, client: Client) -> Resul
             ));
         }
     };
-    let signing_key = args.signing_key.clone().map(String::into_bytes);
+    let (signing_key, private_key, public_keys) = conformance::target::read_keys(
+        &profile,
+        args.signing_key.as_deref(),
+        args.signing_key_file.as_deref(),
+        args.verifying_key_file.as_deref(),
+    )
+    .map_err(Unusable)?;
     let mut target = Target {
         redactor: Target::redactor_for(
             &account,
@@ -277,6 +283,8 @@ async fn remote_plan(args: &cli::TargetArgs, url: &str, client: Client) -> Resul
         inactive,
         inactive_user_id: args.inactive_user_id.clone(),
         signing_key,
+        private_key,
+        public_keys,
         max_wait: args.max_wait,
         client,
     };

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use conformance::{
     http::{Request, TransportError},
     jwt,
+    keys::KeySet,
     target::Target,
 };
 
@@ -50,9 +51,57 @@ pub fn lifetime_warning(f: &Findings, concurrency: usize) -> Option<String> {
 /// Checks the target is usable, and probes the endpoints the profile only may have; the
 /// error says which argument to fix.
 pub async fn check(t: &mut Target) -> Result<Findings, String> {
+    fetch_jwks(t).await?;
     let findings = login(t).await?;
     probe_optional(t).await;
     Ok(findings)
+}
+
+/// The public keys a profile's `jwks_url` publishes, fetched once before the run (with the
+/// target's TLS settings and headers).
+async fn fetch_jwks(t: &mut Target) -> Result<(), String> {
+    let Some(url) = t.profile.jwks_url.clone() else {
+        return Ok(());
+    };
+    if t.public_keys.is_some() {
+        return Ok(());
+    }
+    let ex = t
+        .client
+        .send(Request {
+            method: "GET".into(),
+            url: url.clone(),
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: Vec::new(),
+        })
+        .await;
+    let resp = ex
+        .outcome
+        .map_err(|e| format!("cannot fetch the profile's jwks_url {url}: {e}"))?;
+    if resp.status != 200 {
+        return Err(format!(
+            "the profile's jwks_url {url} answered {}, not 200 with a JWKS",
+            resp.status
+        ));
+    }
+    let document = resp
+        .json()
+        .ok_or_else(|| format!("the profile's jwks_url {url} did not answer JSON"))?;
+    let keys =
+        KeySet::from_jwks(&document, format!("jwks_url {url}")).map_err(|e| e.to_string())?;
+    if let Some(other) = keys
+        .keys
+        .iter()
+        .find(|k| Some(k.key_type) != t.profile.algorithm.key_type())
+    {
+        return Err(format!(
+            "the profile's jwks_url {url} publishes an {} key, but the profile declares {}",
+            other.key_type.name(),
+            t.profile.algorithm
+        ));
+    }
+    t.public_keys = Some(keys);
+    Ok(())
 }
 
 /// An optional endpoint is absent exactly when a POST of `{}` to it answers 404: DRF answers
@@ -154,21 +203,35 @@ fn observed_lifetime(token: &str) -> Option<Duration> {
     Some(Duration::from_secs(u64::try_from(exp - iat).ok()?))
 }
 
+/// Whether the signing key given verifies the token the login gave: a wrong key would make
+/// every forged token a different defect. A token of another algorithm than the declared one
+/// is left to the scenarios (TOK-1).
 fn check_key(t: &Target, body: Option<&Value>) -> Result<(), String> {
-    let (Some(key), Some(access)) = (
-        t.signing_key.as_deref(),
-        body.and_then(|b| b.get("access")).and_then(Value::as_str),
-    ) else {
+    let Some(access) = body.and_then(|b| b.get("access")).and_then(Value::as_str) else {
         return Ok(());
     };
-    let Some((input, sig)) = access.rsplit_once('.') else {
+    let (Some((input, sig)), Ok(decoded)) = (access.rsplit_once('.'), jwt::decode(access)) else {
         return Ok(());
     };
-    let expected = jwt::b64(&jwt::mac(jwt::Hs::Hs256, key, input.as_bytes()));
-    if expected == sig {
+    let alg = t.profile.algorithm;
+    if decoded.header.get("alg").and_then(Value::as_str) != Some(alg.name()) {
+        return Ok(());
+    }
+    let genuine = match (jwt::Hs::of(alg), &t.signing_key, &t.private_key) {
+        (Some(hs), Some(key), _) => jwt::b64(&jwt::mac(hs, key, input.as_bytes())) == sig,
+        (None, _, Some(private)) => private.public().verifies(alg.name(), input.as_bytes(), sig),
+        _ => return Ok(()),
+    };
+    if genuine {
         Ok(())
+    } else if alg.is_hmac() {
+        Err(format!(
+            "the --signing-key given does not verify the access token the server issued ({alg}): it is not the server's key"
+        ))
     } else {
-        Err("the --signing-key given does not verify the access token the server issued (HS256): it is not the server's key".into())
+        Err(format!(
+            "the --signing-key-file given does not verify the access token the server issued ({alg}): it is not the server's private key"
+        ))
     }
 }
 

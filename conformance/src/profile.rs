@@ -8,6 +8,8 @@ use std::{fmt, path::Path, str::FromStr, time::Duration};
 
 use serde::Deserialize;
 
+use crate::keys::Algorithm;
+
 /// The two sets of expectations of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -82,6 +84,10 @@ pub struct Profile {
     pub absent: Vec<(String, String)>,
     /// Claim and header names on the wire (simplejwt's settings of the same names).
     pub wire: WireNames,
+    /// The algorithm the deployment signs with (simplejwt's `ALGORITHM`; HS256 by default).
+    pub algorithm: Algorithm,
+    /// Where the deployment publishes its public keys (a JWKS), if it does.
+    pub jwks_url: Option<String>,
 }
 
 /// The names a deployment gives the claims and the header simplejwt lets it rename:
@@ -272,6 +278,8 @@ impl Profile {
             optional: Vec::new(),
             absent: Vec::new(),
             wire: WireNames::default(),
+            algorithm: Algorithm::Hs256,
+            jwks_url: None,
         }
     }
 
@@ -418,6 +426,23 @@ impl Profile {
                 w.auth_header_types = types;
             }
             w.check()?;
+            if let Some(a) = t.algorithm {
+                p.algorithm = a.parse().map_err(|e| format!("tokens.algorithm: {e}"))?;
+            }
+            if let Some(url) = t.jwks_url {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(format!(
+                        "tokens.jwks_url {url:?} must be an http:// or https:// URL"
+                    ));
+                }
+                p.jwks_url = Some(url);
+            }
+            if p.jwks_url.is_some() && p.algorithm.is_hmac() {
+                return Err(format!(
+                    "tokens.jwks_url publishes public keys, but tokens.algorithm is {}, an HMAC algorithm with no public key",
+                    p.algorithm
+                ));
+            }
         }
         if let Some(n) = file.oversized_body_bytes {
             p.oversized_body_bytes = n;
@@ -507,6 +532,8 @@ struct TokensFile {
     jti_claim: Option<String>,
     auth_header_types: Option<Vec<String>>,
     auth_header_name: Option<String>,
+    algorithm: Option<String>,
+    jwks_url: Option<String>,
 }
 
 #[cfg(test)]
@@ -621,6 +648,30 @@ mod tests {
             "auth_header_types = []",
             "auth_header_types = [\"Two words\"]",
             "auth_header_name = \"Bad Name\"",
+        ] {
+            let text = format!("base = \"v1\"\n[tokens]\n{bad}\n");
+            assert!(Profile::from_toml(&text, "x").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_algorithm_defaults_to_hs256_and_a_jwks_needs_an_asymmetric_one() {
+        assert_eq!(Profile::v1().algorithm, Algorithm::Hs256);
+        let p = Profile::from_toml(
+            "base = \"v1\"\n[tokens]\nalgorithm = \"RS256\"\njwks_url = \"https://id.example.test/jwks.json\"\n",
+            "x",
+        )
+        .expect("valid");
+        assert_eq!(p.algorithm, Algorithm::Rs256);
+        assert_eq!(
+            p.jwks_url.as_deref(),
+            Some("https://id.example.test/jwks.json")
+        );
+        for bad in [
+            "algorithm = \"rs256\"",
+            "algorithm = \"none\"",
+            "jwks_url = \"https://id.example.test/jwks.json\"",
+            "algorithm = \"ES256\"\njwks_url = \"/jwks.json\"",
         ] {
             let text = format!("base = \"v1\"\n[tokens]\n{bad}\n");
             assert!(Profile::from_toml(&text, "x").is_err(), "{bad}");

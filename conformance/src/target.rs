@@ -1,11 +1,17 @@
 //! The target of a run: where it is, how it is laid out, which account to use, and what the
 //! user told the suite about it (signing key, inactive account, limits).
 
-use std::time::Duration;
+use std::{path::Path, time::Duration};
 
 use base64::Engine as _;
 
-use crate::{http::Client, profile::Profile, redact::Redactor, tls::Transport};
+use crate::{
+    http::Client,
+    keys::{KeySet, KeyType, PrivateKey, PublicKey},
+    profile::Profile,
+    redact::Redactor,
+    tls::Transport,
+};
 
 /// Credentials of an account on the target.
 #[derive(Debug, Clone)]
@@ -29,8 +35,13 @@ pub struct Target {
     pub inactive: Option<Account>,
     /// The inactive account's `user_id` claim, for forging its tokens.
     pub inactive_user_id: Option<String>,
-    /// The server's HS256 key, for forging tokens.
+    /// The server's HMAC secret (HS256, HS384, HS512), for forging tokens.
     pub signing_key: Option<Vec<u8>>,
+    /// The server's private key (RS256, ES256, EdDSA), for forging tokens.
+    pub private_key: Option<PrivateKey>,
+    /// The server's public keys (a PEM file or its JWKS), to check its tokens and to forge
+    /// the algorithm-confusion tokens.
+    pub public_keys: Option<KeySet>,
     /// Longest a scenario may wait for a token to expire.
     pub max_wait: Duration,
     /// The HTTP client every scenario shares.
@@ -64,10 +75,97 @@ impl Target {
         Redactor::new(secrets)
     }
 
+    /// Whether tokens can be signed with the server's key, of whichever kind.
+    pub fn can_sign(&self) -> bool {
+        self.signing_key.is_some() || self.private_key.is_some()
+    }
+
     /// An absolute URL for a path of the profile.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
+}
+
+/// The HMAC secret, the private key and the public keys the user gave.
+pub type GivenKeys = (Option<Vec<u8>>, Option<PrivateKey>, Option<KeySet>);
+
+/// The keys given on the command line, read and checked against the profile's algorithm:
+/// (the HMAC secret, the private key, the public key). An error is one sentence naming the
+/// option to fix.
+pub fn read_keys(
+    profile: &Profile,
+    signing_key: Option<&str>,
+    signing_key_file: Option<&Path>,
+    verifying_key_file: Option<&Path>,
+) -> Result<GivenKeys, String> {
+    let alg = profile.algorithm;
+    let Some(key_type) = alg.key_type() else {
+        if signing_key_file.is_some() || verifying_key_file.is_some() {
+            return Err(format!(
+                "--signing-key-file and --verifying-key-file are for RS256, ES256 and EdDSA, but profile {} declares {alg} \
+                 (set [tokens] algorithm in the profile; an HMAC secret goes in --signing-key)",
+                profile.name
+            ));
+        }
+        return Ok((signing_key.map(|k| k.as_bytes().to_vec()), None, None));
+    };
+    if signing_key.is_some() {
+        return Err(format!(
+            "--signing-key is an HMAC secret, but profile {} declares {alg}: give the server's private key with --signing-key-file",
+            profile.name
+        ));
+    }
+    if verifying_key_file.is_some() && profile.jwks_url.is_some() {
+        return Err(format!(
+            "profile {} names a jwks_url and --verifying-key-file gives a key too: give one of them",
+            profile.name
+        ));
+    }
+    let read = |flag: &str, path: &Path| {
+        std::fs::read(path).map_err(|e| format!("cannot read {flag} {}: {e}", path.display()))
+    };
+    let fits = |flag: &str, path: &Path, found: KeyType| {
+        if found == key_type {
+            Ok(())
+        } else {
+            Err(format!(
+                "{flag} {} holds an {} key, but profile {} declares {alg}, which signs with an {} key",
+                path.display(),
+                found.name(),
+                profile.name,
+                key_type.name()
+            ))
+        }
+    };
+    let private = match signing_key_file {
+        Some(path) => {
+            let flag = "--signing-key-file";
+            let key = PrivateKey::from_pem(&read(flag, path)?)
+                .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
+            fits(flag, path, key.key_type)?;
+            Some(key)
+        }
+        None => None,
+    };
+    let public = match verifying_key_file {
+        Some(path) => {
+            let flag = "--verifying-key-file";
+            let key = PublicKey::from_pem(&read(flag, path)?)
+                .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
+            fits(flag, path, key.key_type)?;
+            Some(KeySet::single(key, format!("{flag} {}", path.display())))
+        }
+        None => None,
+    };
+    if let (Some(sk), Some(pk)) = (&private, &public)
+        && pk.keys.first().is_some_and(|k| k.jwk != sk.public().jwk)
+    {
+        return Err(
+            "--signing-key-file and --verifying-key-file are not the two halves of one key pair"
+                .into(),
+        );
+    }
+    Ok((None, private, public))
 }
 
 #[cfg(test)]
@@ -91,6 +189,39 @@ mod tests {
         assert_eq!(
             shown,
             "<password> Basic <basic credentials> <signing key> x-api-key: <--header value>"
+        );
+    }
+
+    #[test]
+    fn keys_must_fit_the_declared_algorithm() {
+        let data = |name: &str| {
+            std::path::PathBuf::from(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR")))
+        };
+        let (rs_private, rs_public, es_public) = (
+            data("rs256-private.pem"),
+            data("rs256-public.pem"),
+            data("es256-public.pem"),
+        );
+        let hs = Profile::classic();
+        let mut rs = Profile::classic();
+        rs.algorithm = crate::keys::Algorithm::Rs256;
+        let (secret, _, _) = read_keys(&hs, Some("k"), None, None).expect("HS256");
+        assert_eq!(secret.as_deref(), Some(&b"k"[..]));
+        let err = read_keys(&hs, None, Some(&rs_private), None).expect_err("HS256 with a PEM");
+        assert!(err.contains("declares HS256"), "{err}");
+        let err = read_keys(&rs, Some("k"), None, None).expect_err("RS256 with a secret");
+        assert!(err.contains("--signing-key-file"), "{err}");
+        let err = read_keys(&rs, None, None, Some(&es_public)).expect_err("an EC key");
+        assert!(err.contains("EC P-256"), "{err}");
+        let err = read_keys(&rs, None, Some(&data("missing.pem")), None).expect_err("missing");
+        assert!(err.starts_with("cannot read --signing-key-file"), "{err}");
+        let (_, private, public) =
+            read_keys(&rs, None, Some(&rs_private), Some(&rs_public)).expect("a key pair");
+        assert!(private.is_some() && public.is_some());
+        let err = read_keys(&rs, None, None, Some(&rs_private)).expect_err("a private key");
+        assert!(
+            err.contains("private key where the public key belongs"),
+            "{err}"
         );
     }
 }

@@ -396,7 +396,10 @@ impl ApiWorld {
             return Ok(token.value.clone());
         };
         let forge = Forge {
+            algorithm: self.t.profile.algorithm,
             key: self.t.signing_key.as_deref(),
+            private_key: self.t.private_key.as_ref(),
+            public_keys: self.t.public_keys.as_ref(),
             server_now: self.server_now(token),
             leeway: i64::try_from(self.t.profile.leeway.as_secs()).unwrap_or(i64::MAX),
             inactive_user_id: self.t.inactive_user_id.as_deref(),

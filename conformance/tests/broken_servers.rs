@@ -47,6 +47,7 @@ const ROTATION: &str = "@rotation";
 const BLACKLIST: &str = "@blacklist";
 const HYGIENE: &str = "@hygiene";
 const USERS: &str = "@users";
+const ASYMMETRIC: &str = "@asymmetric";
 
 /// Every defect, the profile and tags it is checked with, and the scenarios (names as the
 /// report gives them, outline placeholders filled in) that must fail because of it. Runs whose
@@ -883,6 +884,57 @@ const CASES: &[(Broken, Profile, &str, &[&str])] = &[
             "A refresh token whose token_type is 1 does not refresh",
         ],
     ),
+    // ----- asymmetric keys
+    (
+        Fake(AlgFromHeader),
+        Profile::Rs256,
+        ASYMMETRIC,
+        &[
+            "An access token re-signed with HS256 keyed with the public key's PEM text is refused by the protected endpoint",
+            "An access token re-signed with HS256 keyed with the public key's PEM text fails verification",
+            "A refresh token re-signed with HS256 keyed with the public key's PEM text does not refresh",
+            "An access token re-signed with the server's RSA key under PS256 is refused by the protected endpoint",
+            "An access token re-signed with the server's RSA key under RS512 is refused by the protected endpoint",
+            "An access token re-signed with the server's RSA key under PS256 fails verification",
+            "A refresh token re-signed with the server's RSA key under PS256 does not refresh",
+        ],
+    ),
+    (
+        Fake(HmacKeyedWithPublicDer),
+        Profile::Rs256,
+        ASYMMETRIC,
+        &[
+            "An access token re-signed with HS256 keyed with the public key's DER is refused by the protected endpoint",
+            "An access token re-signed with HS256 keyed with the public key's DER fails verification",
+            "A refresh token re-signed with HS256 keyed with the public key's DER does not refresh",
+        ],
+    ),
+    (
+        Fake(JwkHeaderKeyTrusted),
+        Profile::Rs256,
+        ASYMMETRIC,
+        &[
+            "An access token signed by another key of its type embedded as a jwk is refused by the protected endpoint",
+            "An access token signed by another key of its type embedded as a jwk fails verification",
+            "A refresh token signed by another key of its type embedded as a jwk does not refresh",
+        ],
+    ),
+    (
+        Fake(RsaSignatureLengthOnly),
+        Profile::Rs256,
+        ASYMMETRIC,
+        &[
+            "An access token signed by another key of its type is refused by the protected endpoint",
+            "An access token signed by another key of its type fails verification",
+            "A refresh token signed by another key of its type does not refresh",
+        ],
+    ),
+    (
+        Fake(HeaderAlgWrittenByHand),
+        Profile::Rs256,
+        ASYMMETRIC,
+        &["Issued tokens carry the declared alg and verify under the server's public key"],
+    ),
     // ----- credentials
     (
         Fake(LoginCaseInsensitive),
@@ -1297,7 +1349,12 @@ const ALLOWED_SKIPS: &[&str] = &[
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_correct_fake_conforms() {
     let mut runs = JoinSet::new();
-    for profile in [Profile::Classic, Profile::V1, Profile::Blacklisting] {
+    for profile in [
+        Profile::Classic,
+        Profile::V1,
+        Profile::Blacklisting,
+        Profile::Rs256,
+    ] {
         runs.spawn(async move { (profile, run_against(None, profile, None).await) });
     }
     while let Some(joined) = runs.join_next().await {
@@ -1315,11 +1372,26 @@ async fn the_correct_fake_conforms() {
             "SHOULD warnings with {profile:?}:\n{}",
             run.stdout
         );
-        let passed = with_verdict(&run.report, "passed").len();
+        let passed = with_verdict(&run.report, "passed");
         assert!(
-            passed > 150,
-            "only {passed} scenarios passed with {profile:?}"
+            passed.len() > 150,
+            "only {} scenarios passed with {profile:?}",
+            passed.len()
         );
+        if profile == Profile::Rs256 {
+            // The asymmetric scenarios ran there, every one of them.
+            let asymmetric: Vec<&str> = CASES
+                .iter()
+                .filter(|c| c.1 == Profile::Rs256)
+                .flat_map(|c| c.3.iter().copied())
+                .collect();
+            for name in asymmetric {
+                assert!(
+                    passed.iter().any(|(n, _)| n == name),
+                    "{name:?} did not pass on the correct RS256 fake"
+                );
+            }
+        }
         for (name, _) in with_verdict(&run.report, "skipped") {
             let scenario = run.report["runs"][0]["scenarios"]
                 .as_array()
@@ -1338,7 +1410,7 @@ async fn the_correct_fake_conforms() {
 /// `BodyOn204` really puts a body on the wire (an HTTP client would hide it).
 #[tokio::test]
 async fn body_on_204_is_really_on_the_wire() {
-    let fake = fake::spawn(Some(BodyOn204), Rotation::Off)
+    let fake = fake::spawn(Some(BodyOn204), Rotation::Off, fake::Signing::Hs256)
         .await
         .expect("the fake starts");
     let addr = fake.base_url.trim_start_matches("http://");
@@ -1426,7 +1498,12 @@ fn defect_table() {
 async fn scenario_coverage() {
     use std::collections::BTreeSet;
     let mut must: BTreeSet<String> = BTreeSet::new();
-    for profile in [Profile::Classic, Profile::V1, Profile::Blacklisting] {
+    for profile in [
+        Profile::Classic,
+        Profile::V1,
+        Profile::Blacklisting,
+        Profile::Rs256,
+    ] {
         let run = run_against(None, profile, None)
             .await
             .expect("the suite ran");

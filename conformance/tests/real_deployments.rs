@@ -3,7 +3,8 @@
 //! fields that every request must carry (scenarios, preflight, raw probes, properties, load).
 //!
 //! The certificates under `tests/data/` were made once with openssl: a CA (`test-ca.pem`, its
-//! key discarded) and a server certificate for `localhost` and `127.0.0.1` signed by it.
+//! key discarded) and a server certificate for `localhost` and `127.0.0.1` signed by it. The
+//! JWKS of an RS256 deployment (a profile's `jwks_url`) is served by a wiremock mock.
 
 mod support;
 
@@ -382,4 +383,125 @@ async fn without_system_trust_roots_http_still_works() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("TLS certificate is not trusted"), "{err}");
     assert!(err.contains("no certificate authority is trusted"), "{err}");
+}
+
+/// An RS256 reference server with the test key pair, and a JWKS of `keys` on a mock.
+async fn rs256_with_jwks(keys: Value) -> (reference_server::RunningServer, wiremock::MockServer) {
+    let mut c = reference_server::Config::for_tests();
+    c.bind = ([127, 0, 0, 1], 0).into();
+    c.algorithm = reference_server::keys::Algorithm::Rs256;
+    c.signing_key = None;
+    c.private_key_file = Some(format!("{DATA}/rs256-private.pem").into());
+    c.public_key_file = Some(format!("{DATA}/rs256-public.pem").into());
+    c.access_lifetime = Duration::from_secs(60);
+    c.refresh_lifetime = Duration::from_secs(120);
+    c.users = vec![reference_server::UserSpec {
+        username: support::LOGIN.into(),
+        email: "erin@example.com".into(),
+        password: support::PASSWORD.into(),
+        active: true,
+    }];
+    let srv = reference_server::spawn(c)
+        .await
+        .expect("the RS256 server starts");
+    let jwks = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path("/.well-known/jwks.json"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({ "keys": keys })),
+        )
+        .mount(&jwks)
+        .await;
+    (srv, jwks)
+}
+
+/// `--base-url`, the account and a profile declaring RS256 with the mock's JWKS.
+fn jwks_args(base_url: &str, jwks: &wiremock::MockServer) -> (Vec<String>, std::path::PathBuf) {
+    let profile = std::env::temp_dir().join(format!(
+        "real-deployments-jwks-{}-{}.toml",
+        std::process::id(),
+        uuid_like()
+    ));
+    std::fs::write(
+        &profile,
+        format!(
+            "base = \"classic\"\n[tokens]\nalgorithm = \"RS256\"\njwks_url = \"{}/.well-known/jwks.json\"\n",
+            jwks.uri()
+        ),
+    )
+    .expect("write profile");
+    let args = [
+        "--base-url",
+        base_url,
+        "--login",
+        support::LOGIN,
+        "--password",
+        support::PASSWORD,
+        "--profile",
+        &profile.to_string_lossy(),
+        "--tags",
+        "@asymmetric",
+    ]
+    .map(String::from)
+    .to_vec();
+    (args, profile)
+}
+
+fn rs256_jwk(kid: &str, key: &conformance::keys::PublicKey) -> Value {
+    let mut jwk = key.jwk.clone();
+    jwk["kid"] = Value::from(kid);
+    jwk["use"] = Value::from("sig");
+    jwk
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jwks_url_supplies_the_public_key() {
+    let public = conformance::keys::PublicKey::from_pem(
+        &std::fs::read(format!("{DATA}/rs256-public.pem")).expect("public key"),
+    )
+    .expect("a public key");
+    let (srv, jwks) = rs256_with_jwks(serde_json::json!([rs256_jwk("server-1", &public)])).await;
+    let (args, profile) = jwks_args(&srv.base_url(), &jwks);
+    let r = run(args, true).await;
+    let _ = std::fs::remove_file(&profile);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for part in [
+        "Issued tokens carry the declared alg and verify under the server's public key",
+        "keyed with the public key's PEM text is refused by the protected endpoint",
+        "keyed with the public key's DER fails verification",
+    ] {
+        assert_eq!(
+            verdicts_of(&r.json, part),
+            ["passed"],
+            "{part}\n{}",
+            r.stdout
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jwks_without_the_servers_key_fails_tok_22() {
+    let attacker = conformance::keys::attacker_key(conformance::keys::KeyType::Rsa)
+        .expect("the attacker's key");
+    let (srv, jwks) =
+        rs256_with_jwks(serde_json::json!([rs256_jwk("other", attacker.public())])).await;
+    let (args, profile) = jwks_args(&srv.base_url(), &jwks);
+    let r = run(args, true).await;
+    let _ = std::fs::remove_file(&profile);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        verdicts_of(
+            &r.json,
+            "Issued tokens carry the declared alg and verify under the server's public key"
+        ),
+        ["failed"],
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("does not verify under the key of jwks_url"),
+        "{}",
+        r.stdout
+    );
 }

@@ -13,13 +13,9 @@ use serde_json::Value;
 
 const KEY: &str = "conformance-test-key-7f3a9c1e5b2d4f6a8c0e";
 
-async fn server(rotating: bool) -> reference_server::RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
-    c.access_lifetime = Duration::from_secs(5);
-    c.refresh_lifetime = Duration::from_secs(8);
-    c.users = vec![
+/// carol (active, id 1) and dave (inactive, id 2).
+fn users() -> Vec<UserSpec> {
+    vec![
         UserSpec {
             username: "carol".into(),
             email: "carol@example.com".into(),
@@ -32,7 +28,16 @@ async fn server(rotating: bool) -> reference_server::RunningServer {
             password: "dave-pw-1".into(),
             active: false,
         },
-    ];
+    ]
+}
+
+async fn server(rotating: bool) -> reference_server::RunningServer {
+    let mut c = Config::for_tests();
+    c.bind = ([127, 0, 0, 1], 0).into();
+    c.signing_key = Some(KEY.into());
+    c.access_lifetime = Duration::from_secs(5);
+    c.refresh_lifetime = Duration::from_secs(8);
+    c.users = users();
     c.rotate_refresh_tokens = rotating;
     c.blacklist_after_rotation = rotating;
     reference_server::spawn(c)
@@ -166,6 +171,8 @@ const NO_ROTATION_SKIPS: &[&str] = &[
     "the target does not rotate refresh tokens",
 ];
 const ROTATION_SKIPS: &[&str] = &["the profile declares refresh token rotation"];
+/// The asymmetric scenarios, against an HS256 server.
+const HMAC_SKIPS: &str = "the profile declares no asymmetric algorithm";
 const NO_RESOURCES: &str = "the profile has no resource collection";
 /// The classic layout has no users endpoint, and its logins are not emails.
 const CLASSIC_SKIPS: &[&str] = &[
@@ -186,6 +193,7 @@ async fn check(base: &str, rotating: bool) {
     } else {
         NO_ROTATION_SKIPS.to_vec()
     };
+    allowed.push(HMAC_SKIPS);
     if base == "v1" {
         allowed.push(NO_RESOURCES);
     } else {
@@ -218,6 +226,85 @@ async fn v1_profile_conforms() {
 #[tokio::test(flavor = "multi_thread")]
 async fn v1_profile_conforms_with_rotation_and_blacklist() {
     check("v1", true).await;
+}
+
+/// The test key pair of `tests/data`, as a path.
+fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One asymmetric configuration: RS256 with the test key pair, the v1 profile (the broken-server
+/// fake covers the classic dialect's RS256 rows). The algorithm-confusion scenarios must run and
+/// pass here, not be skipped.
+#[tokio::test(flavor = "multi_thread")]
+async fn v1_profile_conforms_with_rs256() {
+    if std::env::var_os("BASE_URL").is_some() {
+        return;
+    }
+    let mut c = Config::for_tests();
+    c.bind = ([127, 0, 0, 1], 0).into();
+    c.algorithm = reference_server::keys::Algorithm::Rs256;
+    c.signing_key = None;
+    c.private_key_file = Some(data("rs256-private.pem").into());
+    c.public_key_file = Some(data("rs256-public.pem").into());
+    c.access_lifetime = Duration::from_secs(5);
+    c.refresh_lifetime = Duration::from_secs(8);
+    c.users = users();
+    let srv = reference_server::spawn(c)
+        .await
+        .expect("the RS256 server starts");
+    let profile =
+        std::env::temp_dir().join(format!("jwt-conformance-{}-rs256.toml", std::process::id()));
+    std::fs::write(
+        &profile,
+        "base = \"v1\"\n[tokens]\nalgorithm = \"RS256\"\naccess_lifetime = \"5s\"\nrefresh_lifetime = \"8s\"\nrotate_refresh_tokens = false\n",
+    )
+    .expect("write profile");
+    let mut args = account_args(&srv.base_url(), &profile.to_string_lossy(), true);
+    // The HMAC secret gives way to the key files.
+    let at = args
+        .iter()
+        .position(|a| a == "--signing-key")
+        .expect("--signing-key");
+    args.drain(at..at + 2);
+    args.extend([
+        "--signing-key-file".to_string(),
+        data("rs256-private.pem"),
+        "--verifying-key-file".to_string(),
+        data("rs256-public.pem"),
+    ]);
+    let (code, report) = tokio::task::spawn_blocking(move || suite(&args, &[]))
+        .await
+        .expect("the suite ran");
+    let _ = std::fs::remove_file(&profile);
+    let mut allowed = NO_ROTATION_SKIPS.to_vec();
+    allowed.push(NO_RESOURCES);
+    assert_clean(&report, &allowed);
+    assert_eq!(code, 0);
+    let scenarios = report["runs"][0]["scenarios"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let passed = |name: &str| {
+        scenarios
+            .iter()
+            .any(|s| s["scenario"] == name && s["outcome"] == "passed")
+    };
+    for name in [
+        "Issued tokens carry the declared alg and verify under the server's public key",
+        "An access token re-signed with HS256 keyed with the public key's PEM text is refused by the protected endpoint",
+        "An access token re-signed with HS256 keyed with the public key's DER is refused by the protected endpoint",
+        "An access token re-signed with HS256 keyed with the public key's PEM text fails verification",
+        "A refresh token re-signed with HS256 keyed with the public key's PEM text does not refresh",
+        "An access token signed by another key of its type embedded as a jwk is refused by the protected endpoint",
+        "A refresh token re-signed with the server's RSA key under PS256 does not refresh",
+    ] {
+        assert!(
+            passed(name),
+            "{name:?} did not pass against the RS256 server"
+        );
+    }
+    drop(srv);
 }
 
 /// `BASE_URL=... cargo test -p conformance` checks that target with the environment's settings.

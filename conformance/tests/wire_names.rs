@@ -1,7 +1,8 @@
 //! Wire names: a profile's `[tokens]` names for the user, type and id claims and for the auth
-//! header and scheme are what the suite reads and sends. The reference server speaks the
-//! defaults, so a profile spelling the defaults out conforms, and a profile renaming them is
-//! refused where the names matter, and only there.
+//! header and scheme are what the suite reads and sends. A reference server with the defaults
+//! conforms to a profile spelling the defaults out and is refused, where the names matter and
+//! only there, by a profile renaming them; a reference server renaming them the same way
+//! (`--user-id-claim`, `--auth-header-types`, ...) conforms to that profile.
 
 mod support;
 
@@ -14,6 +15,15 @@ async fn server() -> reference_server::RunningServer {
 }
 
 async fn run_with_profile(base_url: String, profile: &str, tags: &str) -> (i32, String, String) {
+    run_with(base_url, profile, tags, Vec::new()).await
+}
+
+async fn run_with(
+    base_url: String,
+    profile: &str,
+    tags: &str,
+    extra: Vec<String>,
+) -> (i32, String, String) {
     let path = std::env::temp_dir().join(format!(
         "wire-names-{}-{}.toml",
         std::process::id(),
@@ -37,6 +47,7 @@ async fn run_with_profile(base_url: String, profile: &str, tags: &str) -> (i32, 
                     "--quiet",
                 ],
             ))
+            .args(&extra)
             .output()
             .expect("the binary runs")
     })
@@ -103,4 +114,85 @@ auth_header_name = "X-Access-Token"
         out.contains("the profile accepts the JWT scheme (tokens.auth_header_types)"),
         "{out}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_renaming_them_the_same_way_conforms() {
+    let mut c = reference_server::Config::for_tests();
+    c.bind = ([127, 0, 0, 1], 0).into();
+    c.signing_key = Some(KEY.into());
+    c.access_lifetime = Duration::from_secs(60);
+    c.refresh_lifetime = Duration::from_secs(120);
+    c.users = vec![
+        reference_server::UserSpec {
+            username: support::LOGIN.into(),
+            email: "erin@example.com".into(),
+            password: support::PASSWORD.into(),
+            active: true,
+        },
+        reference_server::UserSpec {
+            username: "frank".into(),
+            email: "frank@example.com".into(),
+            password: "frank-pw-1".into(),
+            active: false,
+        },
+    ];
+    c.claim_names = reference_server::tokens::ClaimNames {
+        user_id: "uid".into(),
+        token_type: "kind".into(),
+        jti: "id".into(),
+    };
+    c.auth_header_types = vec!["JWT".into(), "Bearer".into()];
+    c.auth_header_name = "X-Access-Token".into();
+    let srv = reference_server::spawn(c).await.expect("server starts");
+    let profile = r#"
+base = "classic"
+[tokens]
+user_id_claim = "uid"
+token_type_claim = "kind"
+jti_claim = "id"
+auth_header_types = ["JWT", "Bearer"]
+auth_header_name = "X-Access-Token"
+"#;
+    let inactive = [
+        "--inactive-login",
+        "frank",
+        "--inactive-password",
+        "frank-pw-1",
+        "--inactive-user-id",
+        "2",
+    ]
+    .map(String::from)
+    .to_vec();
+    let json = std::env::temp_dir().join(format!("wire-names-renamed-{}.json", std::process::id()));
+    let (code, out, err) = run_with(
+        srv.base_url(),
+        profile,
+        "(@claims or @protected or @needs-key or @forgery or @headers or @sources) and not @waits and not @rule:TOK-14",
+        [inactive, vec!["--json".into(), json.to_string_lossy().into_owned()]].concat(),
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON report"))
+            .expect("JSON");
+    let _ = std::fs::remove_file(&json);
+    let scenarios = report["runs"][0]["scenarios"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    // The renamed claims were forged and checked, and the challenge is the first scheme's.
+    for name in [
+        "An access token without jti is refused by the protected endpoint",
+        "An access token of an unknown type is refused by the protected endpoint",
+        "An access token naming the inactive account is refused by the protected endpoint",
+        "No Authorization header is refused as not authenticated",
+    ] {
+        assert!(
+            scenarios
+                .iter()
+                .any(|s| s["scenario"] == name && s["outcome"] == "passed"),
+            "{name:?} did not pass:\n{out}"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 #   run.sh setup    create .venv and install requirements.txt (idempotent)
 #   run.sh start [--rotate] [--blacklist] [--access-seconds N]
 #                [--refresh-seconds N] [--signing-key K]
+#                [--algorithm A --private-key-file F --public-key-file F]
 #                   fresh DB + users, gunicorn on a free loopback port;
 #                   prints exactly one line on stdout: BASE_URL=http://127.0.0.1:PORT
 #   run.sh stop [--port N]
@@ -128,17 +129,20 @@ EOF
 }
 
 cmd_start() {
-    rotate=0 blacklist=0 access="" refresh="" key=""
+    rotate=0 blacklist=0 access="" refresh="" key="" algorithm="" private="" public=""
     while [ $# -gt 0 ]; do
         case $1 in
         --rotate) rotate=1 ;;
         --blacklist) blacklist=1 ;;
-        --access-seconds | --refresh-seconds | --signing-key)
+        --access-seconds | --refresh-seconds | --signing-key | --algorithm | --private-key-file | --public-key-file)
             [ $# -ge 2 ] || die "start: $1 needs a value"
             case $1 in
             --access-seconds) access=$2 ;;
             --refresh-seconds) refresh=$2 ;;
             --signing-key) key=$2 ;;
+            --algorithm) algorithm=$2 ;;
+            --private-key-file) private=$2 ;;
+            --public-key-file) public=$2 ;;
             esac
             shift
             ;;
@@ -168,12 +172,19 @@ cmd_start() {
     export DJANGO_SETTINGS_MODULE=peer.settings PEER_STATE_DIR="$state"
     export SIGNING_KEY="$key" ACCESS_SECONDS="$access" REFRESH_SECONDS="$refresh"
     export ROTATE_REFRESH_TOKENS="$rotate" BLACKLIST_AFTER_ROTATION="$blacklist"
+    for f in "$private" "$public"; do
+        [ -z "$f" ] || [ -r "$f" ] || die "start: cannot read key file $f"
+    done
+    export ALGORITHM="$algorithm" SIGNING_KEY_FILE="$private" VERIFYING_KEY_FILE="$public"
     {
         echo "ROTATE_REFRESH_TOKENS=$rotate"
         echo "BLACKLIST_AFTER_ROTATION=$blacklist"
         echo "ACCESS_SECONDS=$access"
         echo "REFRESH_SECONDS=$refresh"
         echo "SIGNING_KEY=${key:-(default)}"
+        echo "ALGORITHM=${algorithm:-HS256}"
+        echo "SIGNING_KEY_FILE=$private"
+        echo "VERIFYING_KEY_FILE=$public"
     } >"$state/config"
 
     cd "$HERE"

@@ -3,8 +3,7 @@
 use std::borrow::Cow;
 
 use serde_json::Value;
-use warp::http::HeaderMap;
-use warp::http::header::AUTHORIZATION;
+use warp::http::{HeaderMap, HeaderName};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -19,7 +18,7 @@ const NOT_PROVIDED: ApiError = ApiError::Unauthorized {
 /// The active user named by a valid `Authorization: Bearer <access token>`, or the 401 that
 /// simplejwt gives. Runs before the method check, existence and body validation.
 pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<User, ApiError> {
-    let token = bearer_token(headers)?;
+    let token = bearer_token(headers, state.auth_header(), state.auth_header_types())?;
     let claims = state
         .tokens()
         .verify(&token, Expect::Access)
@@ -43,12 +42,17 @@ pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<User, ApiEr
     Ok(user.clone())
 }
 
-/// The token of `Bearer <token>`: the scheme is case-sensitive and the header is split on
-/// whitespace as Python's `bytes.split()` does. Any other scheme counts as no credentials.
-/// Several `Authorization` fields are joined with ", " first, as Django's WSGI environ does,
-/// so two of them never authenticate (CONTRACT.md AUTH-9).
-fn bearer_token(headers: &HeaderMap) -> Result<String, ApiError> {
-    let mut fields = headers.get_all(AUTHORIZATION).iter();
+/// The token of `Bearer <token>` (or another configured scheme, in the configured header): the
+/// scheme is case-sensitive and the header is split on whitespace as Python's `bytes.split()`
+/// does. Any other scheme counts as no credentials. Several fields of the header are joined
+/// with ", " first, as Django's WSGI environ does, so two of them never authenticate
+/// (CONTRACT.md AUTH-9).
+fn bearer_token(
+    headers: &HeaderMap,
+    name: &HeaderName,
+    schemes: &[String],
+) -> Result<String, ApiError> {
+    let mut fields = headers.get_all(name).iter();
     let first = fields.next().ok_or(NOT_PROVIDED)?;
     let mut header = Cow::Borrowed(first.as_bytes());
     for field in fields {
@@ -62,7 +66,7 @@ fn bearer_token(headers: &HeaderMap) -> Result<String, ApiError> {
         .collect();
     match parts.as_slice() {
         [] => Err(NOT_PROVIDED),
-        [scheme, ..] if *scheme != b"Bearer" => Err(NOT_PROVIDED),
+        [scheme, ..] if !schemes.iter().any(|s| s.as_bytes() == *scheme) => Err(NOT_PROVIDED),
         [_, token] => std::str::from_utf8(token)
             .map(str::to_owned)
             .map_err(|_| ApiError::InvalidAccessToken(crate::tokens::TokenError::Invalid)),
@@ -86,13 +90,38 @@ pub fn user_id_of(claim: &Value) -> Option<u64> {
 mod tests {
     use super::*;
     use warp::http::HeaderValue;
+    use warp::http::header::AUTHORIZATION;
 
     fn token_of(value: &'static [u8]) -> Result<String, String> {
         let mut headers = HeaderMap::new();
         if let Ok(value) = HeaderValue::from_bytes(value) {
             headers.insert(AUTHORIZATION, value);
         }
-        bearer_token(&headers).map_err(|err| err.to_string())
+        bearer_token(&headers, &AUTHORIZATION, &bearer()).map_err(|err| err.to_string())
+    }
+
+    fn bearer() -> Vec<String> {
+        vec!["Bearer".to_owned()]
+    }
+
+    #[test]
+    fn configured_header_and_schemes_are_the_ones_read() {
+        let mut headers = HeaderMap::new();
+        let name = HeaderName::from_static("x-access-token");
+        headers.insert(&name, HeaderValue::from_static("JWT abc"));
+        let schemes = vec!["JWT".to_owned(), "Token".to_owned()];
+        assert_eq!(
+            bearer_token(&headers, &name, &schemes).map_err(|e| e.to_string()),
+            Ok("abc".to_owned())
+        );
+        headers.insert(&name, HeaderValue::from_static("Token abc"));
+        assert!(bearer_token(&headers, &name, &schemes).is_ok());
+        headers.insert(&name, HeaderValue::from_static("Bearer abc"));
+        assert!(bearer_token(&headers, &name, &schemes).is_err());
+        // The default header is not read any more.
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("JWT abc"));
+        headers.remove(&name);
+        assert!(bearer_token(&headers, &name, &schemes).is_err());
     }
 
     #[test]
@@ -101,14 +130,14 @@ mod tests {
         headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
         headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
         assert_eq!(
-            bearer_token(&headers).map_err(|err| err.to_string()),
+            bearer_token(&headers, &AUTHORIZATION, &bearer()).map_err(|err| err.to_string()),
             Err("Authorization header must contain two space-delimited values".to_owned())
         );
         let mut headers = HeaderMap::new();
         headers.append(AUTHORIZATION, HeaderValue::from_static("Token x"));
         headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
         assert_eq!(
-            bearer_token(&headers).map_err(|err| err.to_string()),
+            bearer_token(&headers, &AUTHORIZATION, &bearer()).map_err(|err| err.to_string()),
             Err("Authentication credentials were not provided.".to_owned())
         );
     }

@@ -2,13 +2,16 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::BoolishValueParser;
 use clap::parser::ValueSource;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
 
+use crate::keys::{Algorithm, KeyError, Signer};
 pub use crate::log_format::Style;
+use crate::tokens::ClaimNames;
 
 /// The fixed signing key of [`Config::for_tests`], so tests can forge tokens.
 const TEST_SIGNING_KEY: &str = "test-signing-key-0123456789abcdef0123456789abcdef";
@@ -22,8 +25,20 @@ pub const MIN_SIGNING_KEY_BYTES: usize = 32;
 pub struct Config {
     /// Address to listen on; port 0 picks a free port.
     pub bind: SocketAddr,
-    /// HS256 secret; `None` generates a random 256-bit key at start.
+    /// The algorithm every token is signed and checked with.
+    pub algorithm: Algorithm,
+    /// HMAC secret (HS256, HS384, HS512); `None` generates a random 256-bit key at start.
     pub signing_key: Option<String>,
+    /// PEM private key for RS256, ES256 and EdDSA.
+    pub private_key_file: Option<PathBuf>,
+    /// PEM public key, checked against the private key when given.
+    pub public_key_file: Option<PathBuf>,
+    /// The names of the user, type and id claims (simplejwt's `USER_ID_CLAIM`, ...).
+    pub claim_names: ClaimNames,
+    /// Schemes accepted in the auth header; the first is the one of the 401 challenge.
+    pub auth_header_types: Vec<String>,
+    /// The header a token is read from.
+    pub auth_header_name: String,
     pub access_lifetime: Duration,
     pub refresh_lifetime: Duration,
     /// Tolerance on `exp`, `nbf` and `iat`.
@@ -109,6 +124,10 @@ pub enum ConfigError {
         "--cors-origin {0:?} is not an origin: expected scheme://host[:port] (http or https, no path), e.g. http://127.0.0.1:5500"
     )]
     BadOrigin(String),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("{0}")]
+    WireName(String),
 }
 
 impl ConfigError {
@@ -129,9 +148,46 @@ struct Cli {
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
     bind: SocketAddr,
 
-    /// HS256 signing key. When absent a random 256-bit key is generated at start.
+    /// Signing algorithm: HS256, HS384, HS512 (with --signing-key), RS256, ES256, EdDSA (with --private-key-file).
+    #[arg(long, env = "ALGORITHM", default_value = "HS256", value_parser = parse_algorithm)]
+    algorithm: Algorithm,
+
+    /// HMAC signing key (HS256, HS384, HS512). When absent a random 256-bit key is generated at start.
     #[arg(long, env = "SIGNING_KEY", hide_env_values = true)]
     signing_key: Option<String>,
+
+    /// PEM file of the private key for RS256, ES256 or EdDSA (PKCS#8, or PKCS#1 for RSA).
+    #[arg(long, env = "PRIVATE_KEY_FILE", value_name = "FILE")]
+    private_key_file: Option<PathBuf>,
+
+    /// PEM file of the public key; the server refuses to start if it is not the private key's.
+    #[arg(long, env = "PUBLIC_KEY_FILE", value_name = "FILE")]
+    public_key_file: Option<PathBuf>,
+
+    /// The claim naming the user (simplejwt's USER_ID_CLAIM).
+    #[arg(long, env = "USER_ID_CLAIM", default_value = "user_id")]
+    user_id_claim: String,
+
+    /// The claim naming the token's type (TOKEN_TYPE_CLAIM).
+    #[arg(long, env = "TOKEN_TYPE_CLAIM", default_value = "token_type")]
+    token_type_claim: String,
+
+    /// The claim holding the token's id (JTI_CLAIM).
+    #[arg(long, env = "JTI_CLAIM", default_value = "jti")]
+    jti_claim: String,
+
+    /// Accepted schemes of the auth header, comma-separated (AUTH_HEADER_TYPES); the first is the 401 challenge's.
+    #[arg(
+        long,
+        env = "AUTH_HEADER_TYPES",
+        default_value = "Bearer",
+        value_delimiter = ','
+    )]
+    auth_header_types: Vec<String>,
+
+    /// The header a token is read from (AUTH_HEADER_NAME, as an HTTP header name).
+    #[arg(long, env = "AUTH_HEADER_NAME", default_value = "Authorization")]
+    auth_header_name: String,
 
     /// Access token lifetime (`300`, `90s`, `5m`, `1h`).
     #[arg(long, env = "ACCESS_TOKEN_LIFETIME", default_value = "5m", value_parser = parse_duration)]
@@ -256,7 +312,17 @@ impl Config {
         };
         let config = Config {
             bind: cli.bind,
+            algorithm: cli.algorithm,
             signing_key: cli.signing_key,
+            private_key_file: cli.private_key_file,
+            public_key_file: cli.public_key_file,
+            claim_names: ClaimNames {
+                user_id: cli.user_id_claim,
+                token_type: cli.token_type_claim,
+                jti: cli.jti_claim,
+            },
+            auth_header_types: cli.auth_header_types,
+            auth_header_name: cli.auth_header_name,
             access_lifetime: cli.access_lifetime,
             refresh_lifetime: cli.refresh_lifetime,
             leeway: cli.leeway,
@@ -292,7 +358,13 @@ impl Config {
     pub fn for_tests() -> Config {
         Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            algorithm: Algorithm::Hs256,
             signing_key: Some(TEST_SIGNING_KEY.to_owned()),
+            private_key_file: None,
+            public_key_file: None,
+            claim_names: ClaimNames::default(),
+            auth_header_types: vec!["Bearer".to_owned()],
+            auth_header_name: "Authorization".to_owned(),
             access_lifetime: Duration::from_secs(2),
             refresh_lifetime: Duration::from_secs(4),
             leeway: Duration::ZERO,
@@ -322,6 +394,75 @@ impl Config {
         }
     }
 
+    /// The claim names differ from each other and from the registered claims the server reads;
+    /// the schemes are words; the header is a header name.
+    fn check_wire_names(&self) -> Result<(), ConfigError> {
+        let n = &self.claim_names;
+        let claims = [
+            ("--user-id-claim", &n.user_id),
+            ("--token-type-claim", &n.token_type),
+            ("--jti-claim", &n.jti),
+        ];
+        for (flag, name) in claims {
+            if name.is_empty() || ["exp", "iat", "nbf", "aud"].contains(&name.as_str()) {
+                return Err(ConfigError::WireName(format!(
+                    "{flag} {name:?} must be a claim name other than exp, iat, nbf and aud"
+                )));
+            }
+        }
+        if n.user_id == n.token_type || n.user_id == n.jti || n.token_type == n.jti {
+            return Err(ConfigError::WireName(
+                "--user-id-claim, --token-type-claim and --jti-claim must differ".into(),
+            ));
+        }
+        if self.auth_header_types.is_empty()
+            || self
+                .auth_header_types
+                .iter()
+                .any(|t| t.is_empty() || !t.bytes().all(|b| b.is_ascii_graphic() && b != b','))
+        {
+            return Err(ConfigError::WireName(
+                "--auth-header-types must list schemes, each a word without spaces".into(),
+            ));
+        }
+        if warp::http::HeaderName::from_bytes(self.auth_header_name.as_bytes()).is_err() {
+            return Err(ConfigError::WireName(format!(
+                "--auth-header-name {:?} is not an HTTP header name",
+                self.auth_header_name
+            )));
+        }
+        Ok(())
+    }
+
+    /// The signer of the configured algorithm: the HMAC secret (random when none is given) or
+    /// the key pair read from its files.
+    pub fn signer(&self) -> Result<Signer, KeyError> {
+        let algorithm = self.algorithm;
+        if algorithm.is_hmac() {
+            if self.private_key_file.is_some() || self.public_key_file.is_some() {
+                return Err(KeyError::FilesWithHmac(algorithm));
+            }
+            let key = match &self.signing_key {
+                Some(key) => key.as_bytes().to_vec(),
+                None => {
+                    use rand::RngCore as _;
+                    let mut key = vec![0u8; 32];
+                    rand::rngs::OsRng.fill_bytes(&mut key);
+                    key
+                }
+            };
+            return Ok(Signer::hmac(algorithm, &key));
+        }
+        if self.signing_key.is_some() {
+            return Err(KeyError::SecretWithKeyPair(algorithm));
+        }
+        let private = self
+            .private_key_file
+            .as_deref()
+            .ok_or(KeyError::MissingPrivateKey(algorithm))?;
+        Signer::key_pair(algorithm, private, self.public_key_file.as_deref())
+    }
+
     /// True when the only account is the built-in demo account (main warns about it).
     pub fn uses_demo_user(&self) -> bool {
         self.users == [UserSpec::demo()]
@@ -329,6 +470,14 @@ impl Config {
 
     /// The checks that make a configuration usable; `spawn` runs them too.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.check_wire_names()?;
+        // Reading the key pair here makes a bad key file a startup error in one sentence.
+        if !self.algorithm.is_hmac()
+            || self.private_key_file.is_some()
+            || self.public_key_file.is_some()
+        {
+            self.signer()?;
+        }
         match self.signing_key.as_deref().map(str::len) {
             Some(0) => return Err(ConfigError::EmptySigningKey),
             Some(length) if length < MIN_SIGNING_KEY_BYTES => {
@@ -468,6 +617,11 @@ fn is_origin(origin: &str) -> bool {
         })
 }
 
+/// An algorithm by its exact JWS name.
+fn parse_algorithm(raw: &str) -> Result<Algorithm, String> {
+    raw.parse()
+}
+
 /// A human duration (`2s`, `5m`, `1d`, `1h 30m`) or a bare number of seconds.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let raw = raw.trim();
@@ -482,10 +636,16 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("bind", &self.bind)
+            .field("algorithm", &self.algorithm)
             .field(
                 "signing_key",
                 &self.signing_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("private_key_file", &self.private_key_file)
+            .field("public_key_file", &self.public_key_file)
+            .field("claim_names", &self.claim_names)
+            .field("auth_header_types", &self.auth_header_types)
+            .field("auth_header_name", &self.auth_header_name)
             .field("access_lifetime", &self.access_lifetime)
             .field("refresh_lifetime", &self.refresh_lifetime)
             .field("leeway", &self.leeway)
@@ -773,5 +933,94 @@ mod tests {
         assert_eq!(parsed(&[]).log_style, Style::Text);
         assert_eq!(parsed(&["--log-format", "json"]).log_style, Style::Json);
         assert_eq!(refused(&["--log-format", "xml"]).exit_code(), 2);
+    }
+
+    #[test]
+    fn key_pair_flags_are_checked_at_startup() {
+        let data = |name: &str| {
+            format!(
+                "{}/../conformance/tests/data/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            )
+        };
+        let config = parse(&[
+            "--algorithm",
+            "ES256",
+            "--private-key-file",
+            &data("es256-private.pem"),
+            "--public-key-file",
+            &data("es256-public.pem"),
+        ])
+        .expect("a key pair");
+        assert_eq!(config.algorithm, Algorithm::Es256);
+        for (args, says) in [
+            (
+                vec!["--algorithm", "RS256"],
+                "give its private key with --private-key-file",
+            ),
+            (
+                vec!["--algorithm", "RS256", "--signing-key", &"k".repeat(32)],
+                "--signing-key is an HMAC secret",
+            ),
+            (
+                vec!["--private-key-file", "x.pem"],
+                "--algorithm HS256 signs with --signing-key",
+            ),
+        ] {
+            let err = refused(&args);
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            assert!(err.to_string().contains(says), "{args:?}: {err}");
+        }
+        let missing = data("missing.pem");
+        let err = refused(&["--algorithm", "EdDSA", "--private-key-file", &missing]);
+        assert!(
+            err.to_string()
+                .starts_with("cannot read --private-key-file"),
+            "{err}"
+        );
+        let err = refused(&[
+            "--algorithm",
+            "RS256",
+            "--private-key-file",
+            &data("rs256-private.pem"),
+            "--public-key-file",
+            &data("es256-public.pem"),
+        ]);
+        assert!(err.to_string().contains("is not the public half"), "{err}");
+        let err = refused(&["--algorithm", "rs256"]);
+        assert!(err.to_string().contains("unknown algorithm"), "{err}");
+    }
+
+    #[test]
+    fn wire_name_flags_rename_claims_and_the_auth_header() {
+        let config = parse(&[
+            "--user-id-claim",
+            "uid",
+            "--token-type-claim",
+            "kind",
+            "--jti-claim",
+            "id",
+            "--auth-header-types",
+            "JWT,Bearer",
+            "--auth-header-name",
+            "X-Access-Token",
+        ])
+        .expect("renamed");
+        assert_eq!(config.claim_names.user_id, "uid");
+        assert_eq!(config.auth_header_types, vec!["JWT", "Bearer"]);
+        assert_eq!(config.auth_header_name, "X-Access-Token");
+        let defaults = parse(&[]).expect("defaults");
+        assert_eq!(defaults.claim_names, ClaimNames::default());
+        assert_eq!(defaults.auth_header_types, vec!["Bearer"]);
+        for args in [
+            vec!["--user-id-claim", "exp"],
+            vec!["--jti-claim", "user_id"],
+            vec!["--auth-header-types", "Two words"],
+            vec!["--auth-header-name", "Bad Name"],
+        ] {
+            let err = refused(&args);
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            assert!(matches!(err, ConfigError::WireName(_)), "{args:?}: {err}");
+        }
     }
 }

@@ -6,14 +6,15 @@
 use warp::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_METHOD,
-    HeaderMap, HeaderValue, ORIGIN, VARY,
+    AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, ORIGIN, VARY,
 };
 use warp::http::{Method, StatusCode};
 use warp::reply::Response;
 
 use crate::reply;
 
-/// Request headers a frontend may send: the token, and the body's type.
+/// Request headers a frontend may send: the token, and the body's type (and the token's own
+/// header when `--auth-header-name` renames it, see [`Cors::new`]).
 const ALLOW_HEADERS: &str = "Authorization, Content-Type, Accept";
 /// Response headers a frontend may read besides the safelisted ones: the challenge of a 401,
 /// the methods of a 405, the wait of a 503, the target of a 301.
@@ -22,15 +23,34 @@ const EXPOSE_HEADERS: &str = "WWW-Authenticate, Allow, Retry-After, Location";
 const MAX_AGE: &str = "600";
 
 /// The origins allowed to call the API from a browser.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Cors {
     /// Lower case, as `config::normalize_origin` leaves them; empty: CORS is off.
     origins: Vec<String>,
+    /// `Access-Control-Allow-Headers` of a preflight.
+    allow_headers: HeaderValue,
+}
+
+impl Default for Cors {
+    fn default() -> Cors {
+        Cors::new(Vec::new(), &AUTHORIZATION)
+    }
 }
 
 impl Cors {
-    pub fn new(origins: Vec<String>) -> Cors {
-        Cors { origins }
+    /// CORS for `origins`, allowing the header that carries the token (`auth_header`) besides
+    /// the usual ones.
+    pub fn new(origins: Vec<String>, auth_header: &HeaderName) -> Cors {
+        let allow_headers = if auth_header == AUTHORIZATION {
+            HeaderValue::from_static(ALLOW_HEADERS)
+        } else {
+            HeaderValue::from_str(&format!("{ALLOW_HEADERS}, {auth_header}"))
+                .unwrap_or(HeaderValue::from_static(ALLOW_HEADERS))
+        };
+        Cors {
+            origins,
+            allow_headers,
+        }
     }
 
     pub fn is_on(&self) -> bool {
@@ -78,7 +98,7 @@ pub fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
 /// The answer to a preflight from `origin` at a path whose view allows `allow`: 204, the
 /// methods, the headers, and how long to keep it. The browser checks the method and headers
 /// it asked for against these lists.
-pub fn preflight(origin: HeaderValue, allow: &'static str) -> Response {
+pub fn preflight(cors: &Cors, origin: HeaderValue, allow: &'static str) -> Response {
     let mut response = reply::empty(StatusCode::NO_CONTENT);
     let headers = response.headers_mut();
     headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin);
@@ -86,10 +106,7 @@ pub fn preflight(origin: HeaderValue, allow: &'static str) -> Response {
         ACCESS_CONTROL_ALLOW_METHODS,
         HeaderValue::from_static(allow),
     );
-    headers.insert(
-        ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static(ALLOW_HEADERS),
-    );
+    headers.insert(ACCESS_CONTROL_ALLOW_HEADERS, cors.allow_headers.clone());
     headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static(MAX_AGE));
     headers.insert(
         VARY,
@@ -140,7 +157,7 @@ mod tests {
 
     #[test]
     fn only_a_listed_origin_sent_once_is_listed() {
-        let cors = Cors::new(vec!["http://127.0.0.1:5500".to_owned()]);
+        let cors = Cors::new(vec!["http://127.0.0.1:5500".to_owned()], &AUTHORIZATION);
         assert_eq!(
             cors.origin_of(&with_origin(&["http://127.0.0.1:5500"])),
             RequestOrigin::Listed(HeaderValue::from_static("http://127.0.0.1:5500"))
@@ -161,6 +178,26 @@ mod tests {
         assert_eq!(
             Cors::default().origin_of(&with_origin(&["http://127.0.0.1:5500"])),
             RequestOrigin::None
+        );
+    }
+
+    #[test]
+    fn a_preflight_allows_the_header_that_carries_the_token() {
+        let origin = HeaderValue::from_static("http://a.test");
+        let plain = Cors::new(vec!["http://a.test".to_owned()], &AUTHORIZATION);
+        let answer = preflight(&plain, origin.clone(), "POST, OPTIONS");
+        assert_eq!(answer.status(), StatusCode::NO_CONTENT);
+        assert_eq!(
+            answer.headers()[ACCESS_CONTROL_ALLOW_HEADERS],
+            "Authorization, Content-Type, Accept"
+        );
+        let renamed = Cors::new(
+            vec!["http://a.test".to_owned()],
+            &HeaderName::from_static("x-access-token"),
+        );
+        assert_eq!(
+            preflight(&renamed, origin, "POST, OPTIONS").headers()[ACCESS_CONTROL_ALLOW_HEADERS],
+            "Authorization, Content-Type, Accept, x-access-token"
         );
     }
 

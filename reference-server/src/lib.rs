@@ -12,6 +12,7 @@ pub mod dialect;
 pub mod error;
 pub mod fields;
 pub mod handlers;
+pub mod keys;
 pub mod log_format;
 pub mod log_writer;
 pub mod reply;

@@ -3,7 +3,7 @@
 
 use warp::Filter;
 use warp::http::StatusCode;
-use warp::http::header::{CONNECTION, HeaderValue, LOCATION};
+use warp::http::header::{CONNECTION, HeaderValue, LOCATION, WWW_AUTHENTICATE};
 use warp::path::FullPath;
 use warp::reply::Response;
 
@@ -46,6 +46,16 @@ pub fn routes(
         )
         .recover(error::recover)
         .unify()
+        .map(move |mut response: Response| {
+            // Every 401 challenges with the first accepted scheme (simplejwt's
+            // `AUTH_HEADER_TYPES[0]`); the error replies are written with the default one.
+            if response.status() == StatusCode::UNAUTHORIZED {
+                response
+                    .headers_mut()
+                    .insert(WWW_AUTHENTICATE, state.challenge().clone());
+            }
+            response
+        })
         .with(warp::log::custom(|info| {
             macro_rules! access {
                 ($level:ident) => {
@@ -78,7 +88,7 @@ pub async fn dispatch(path: &str, query: &str, request: Incoming) -> Response {
     if let (RequestOrigin::Listed(origin), Some(allow)) = (&origin, allow_of(path))
         && cors::is_preflight(&request.method, &request.headers)
     {
-        return cors::preflight(origin.clone(), allow);
+        return cors::preflight(request.state.cors(), origin.clone(), allow);
     }
     let ends_connection = request.ends_connection();
     let mut response = match (allow_of(path), request.declared_too_large()) {

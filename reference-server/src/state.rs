@@ -3,8 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::RngCore;
-
 use crate::config::{Config, ConfigError};
 use crate::cors::Cors;
 use crate::store::{InMemoryStore, ResourceStore};
@@ -20,6 +18,11 @@ pub struct AppState {
 #[derive(Debug)]
 struct Inner {
     tokens: Tokens,
+    /// Lower-cased header name the token is read from, and the schemes accepted in it.
+    auth_header: warp::http::HeaderName,
+    auth_header_types: Vec<String>,
+    /// `<first scheme> realm="api"`, the challenge of every 401.
+    challenge: warp::http::HeaderValue,
     users: UserStore,
     resources: Box<dyn ResourceStore>,
     max_body_bytes: u64,
@@ -58,16 +61,9 @@ impl AppState {
                 config.max_concurrent_logins,
                 config.login_queue,
             ));
-        let key = match &config.signing_key {
-            Some(key) => key.as_bytes().to_vec(),
-            None => {
-                let mut key = vec![0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut key);
-                key
-            }
-        };
-        let tokens = Tokens::new(
-            &key,
+        let tokens = Tokens::with_signer(
+            config.algorithm,
+            config.signer().map_err(ConfigError::from)?,
             TokenSettings {
                 access_lifetime: config.access_lifetime,
                 refresh_lifetime: config.refresh_lifetime,
@@ -75,21 +71,49 @@ impl AppState {
                 rotate_refresh_tokens: config.rotate_refresh_tokens,
                 blacklist_after_rotation: config.blacklist_after_rotation,
             },
-        );
+        )
+        .with_claim_names(config.claim_names.clone());
+        // validate() has checked both.
+        let auth_header = warp::http::HeaderName::from_bytes(config.auth_header_name.as_bytes())
+            .unwrap_or(warp::http::header::AUTHORIZATION);
+        let scheme = config
+            .auth_header_types
+            .first()
+            .map_or("Bearer", String::as_str);
+        let challenge = warp::http::HeaderValue::from_str(&format!("{scheme} realm=\"api\""))
+            .unwrap_or_else(|_| warp::http::HeaderValue::from_static("Bearer realm=\"api\""));
         Ok(AppState {
             inner: Arc::new(Inner {
+                cors: Cors::new(config.cors_origins.clone(), &auth_header),
                 tokens,
+                auth_header,
+                auth_header_types: config.auth_header_types.clone(),
+                challenge,
                 users,
                 resources,
                 max_body_bytes: config.max_body_bytes,
                 body_read_timeout: config.body_read_timeout,
-                cors: Cors::new(config.cors_origins.clone()),
             }),
         })
     }
 
     pub fn tokens(&self) -> &Tokens {
         &self.inner.tokens
+    }
+
+    /// The header a token is read from.
+    pub fn auth_header(&self) -> &warp::http::HeaderName {
+        &self.inner.auth_header
+    }
+
+    /// The schemes accepted in it.
+    pub fn auth_header_types(&self) -> &[String] {
+        &self.inner.auth_header_types
+    }
+
+    /// The `WWW-Authenticate` value of every 401.
+    pub fn challenge(&self) -> &warp::http::HeaderValue {
+        &self.inner.challenge
     }
 
     pub fn users(&self) -> &UserStore {

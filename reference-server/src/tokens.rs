@@ -1,16 +1,16 @@
-//! JWTs: minting HS256 token pairs and verifying them in simplejwt's order of checks.
+//! JWTs: minting token pairs and verifying them in simplejwt's order of checks, with the one
+//! algorithm and key the server is configured with (HS256 by default).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use serde::Serialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
-use sha2::Sha256;
 
 use crate::blacklist::Blacklist;
+use crate::keys::{Algorithm, Signer};
 
 /// base64url of `{"alg":"HS256","typ":"JWT"}`: simplejwt's header, byte for byte.
 const HEADER_SEGMENT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
@@ -98,15 +98,49 @@ pub struct TokenSettings {
     pub blacklist_after_rotation: bool,
 }
 
-/// Claims in simplejwt's order: token_type, exp, iat, jti, user_id.
-#[derive(Serialize)]
+/// The names of the claims simplejwt lets a deployment rename (`USER_ID_CLAIM`,
+/// `TOKEN_TYPE_CLAIM`, `JTI_CLAIM`); the defaults are simplejwt's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimNames {
+    pub user_id: String,
+    pub token_type: String,
+    pub jti: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        ClaimNames {
+            user_id: "user_id".to_owned(),
+            token_type: "token_type".to_owned(),
+            jti: "jti".to_owned(),
+        }
+    }
+}
+
+/// Claims in simplejwt's order: token_type, exp, iat, jti, user_id (under their configured
+/// names).
 struct MintedClaims<'a> {
+    names: &'a ClaimNames,
     token_type: &'a str,
     exp: i64,
     iat: i64,
     jti: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     user_id: Option<&'a Value>,
+}
+
+impl Serialize for MintedClaims<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry(&self.names.token_type, self.token_type)?;
+        map.serialize_entry("exp", &self.exp)?;
+        map.serialize_entry("iat", &self.iat)?;
+        map.serialize_entry(&self.names.jti, &self.jti)?;
+        if let Some(user_id) = self.user_id {
+            map.serialize_entry(&self.names.user_id, user_id)?;
+        }
+        map.end()
+    }
 }
 
 /// The claims `verify` reads; any others are ignored. Values stay JSON so that a claim of
@@ -135,37 +169,46 @@ enum Member {
     Other(String),
 }
 
-impl<'de> de::Deserialize<'de> for Member {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Member, D::Error> {
-        struct Name;
-        impl Visitor<'_> for Name {
+/// Reads a member name as a [`Member`], under the configured claim names.
+struct MemberSeed<'a>(&'a ClaimNames);
+
+impl<'de> de::DeserializeSeed<'de> for MemberSeed<'_> {
+    type Value = Member;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Member, D::Error> {
+        struct Name<'a>(&'a ClaimNames);
+        impl Visitor<'_> for Name<'_> {
             type Value = Member;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a member name")
             }
             fn visit_str<E: de::Error>(self, name: &str) -> Result<Member, E> {
+                let names = self.0;
                 Ok(match name {
-                    "token_type" => Member::TokenType,
                     "exp" => Member::Exp,
                     "iat" => Member::Iat,
                     "nbf" => Member::Nbf,
-                    "jti" => Member::Jti,
-                    "user_id" => Member::UserId,
                     "aud" => Member::Aud,
+                    _ if name == names.token_type => Member::TokenType,
+                    _ if name == names.jti => Member::Jti,
+                    _ if name == names.user_id => Member::UserId,
                     other => Member::Other(other.to_owned()),
                 })
             }
         }
-        deserializer.deserialize_str(Name)
+        deserializer.deserialize_str(Name(self.0))
     }
 }
 
-impl<'de> de::Deserialize<'de> for Payload {
+/// Reads the claims as a [`Payload`], under the configured claim names.
+struct PayloadSeed<'a>(&'a ClaimNames);
+
+impl<'de> de::DeserializeSeed<'de> for PayloadSeed<'_> {
+    type Value = Payload;
     /// A JSON object in which no member name occurs twice (CONTRACT.md TOK-15: refused, the
     /// same way whatever the header); the values kept are read with [`Unique`].
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Payload, D::Error> {
-        struct Claims;
-        impl<'de> Visitor<'de> for Claims {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Payload, D::Error> {
+        struct Claims<'a>(&'a ClaimNames);
+        impl<'de> Visitor<'de> for Claims<'_> {
             type Value = Payload;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a JSON object")
@@ -174,7 +217,7 @@ impl<'de> de::Deserialize<'de> for Payload {
                 let mut payload = Payload::default();
                 let mut seen: [bool; 7] = [false; 7];
                 let mut others: Vec<String> = Vec::new();
-                while let Some(member) = map.next_key::<Member>()? {
+                while let Some(member) = map.next_key_seed(MemberSeed(self.0))? {
                     let (index, slot) = match member {
                         Member::TokenType => (0, &mut payload.token_type),
                         Member::Exp => (1, &mut payload.exp),
@@ -201,7 +244,7 @@ impl<'de> de::Deserialize<'de> for Payload {
                 Ok(payload)
             }
         }
-        deserializer.deserialize_map(Claims)
+        deserializer.deserialize_map(Claims(self.0))
     }
 }
 
@@ -268,25 +311,33 @@ impl<'de> Visitor<'de> for UniqueVisitor {
 }
 
 /// A header other than the server's own: a JSON object without duplicate names, `alg`
-/// exactly `"HS256"` (TOK-16), no `crit` whatever its value (TOK-14). Nothing else in it is
-/// read: `kid`, `jku`, `x5u`, `jwk`, `x5c` never choose a key (TOK-13), `typ` is not checked
-/// (as PyJWT).
-fn check_header(segment: &str) -> Result<(), TokenError> {
+/// exactly the configured algorithm (TOK-16, TOK-21: never one the header chooses), no `crit`
+/// whatever its value (TOK-14). Nothing else in it is read: `kid`, `jku`, `x5u`, `jwk`, `x5c`
+/// never choose a key (TOK-13), `typ` is not checked (as PyJWT).
+fn check_header(segment: &str, algorithm: Algorithm) -> Result<(), TokenError> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
         .map_err(|_| TokenError::Invalid)?;
     let Ok(Unique(Value::Object(header))) = serde_json::from_slice::<Unique>(&bytes) else {
         return Err(TokenError::Invalid);
     };
-    if header.get("alg").and_then(Value::as_str) != Some("HS256") || header.contains_key("crit") {
+    if header.get("alg").and_then(Value::as_str) != Some(algorithm.name())
+        || header.contains_key("crit")
+    {
         return Err(TokenError::Invalid);
     }
     Ok(())
 }
 
-/// Mints and verifies tokens with one key. Everything costly is built once, in [`Tokens::new`].
+/// Mints and verifies tokens with one algorithm and key. Everything costly is built once, in
+/// [`Tokens::new`] or [`Tokens::with_signer`].
 pub struct Tokens {
-    signer: Hmac<Sha256>,
+    signer: Signer,
+    algorithm: Algorithm,
+    /// base64url of `{"alg":"<algorithm>","typ":"JWT"}`: simplejwt's header, byte for byte.
+    header: String,
+    /// The names of the claims that may be renamed.
+    names: ClaimNames,
     settings: TokenSettings,
     blacklist: Blacklist,
 }
@@ -302,14 +353,40 @@ impl std::fmt::Debug for Tokens {
 impl Tokens {
     /// `key` is the HS256 secret (any length, as HMAC allows).
     pub fn new(key: &[u8], settings: TokenSettings) -> Tokens {
-        // HMAC takes keys of any length, so this never fails; the fallback keeps it total.
-        let signer = <Hmac<Sha256> as Mac>::new_from_slice(key)
-            .unwrap_or_else(|_| <Hmac<Sha256> as Mac>::new(&Default::default()));
+        Tokens::with_signer(
+            Algorithm::Hs256,
+            Signer::hmac(Algorithm::Hs256, key),
+            settings,
+        )
+    }
+
+    /// Tokens signed and checked with `algorithm` and `signer` (which must be of that
+    /// algorithm: [`Signer::hmac`] or [`Signer::key_pair`]).
+    pub fn with_signer(algorithm: Algorithm, signer: Signer, settings: TokenSettings) -> Tokens {
+        let header = if algorithm == Algorithm::Hs256 {
+            HEADER_SEGMENT.to_owned()
+        } else {
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{}","typ":"JWT"}}"#, algorithm.name()))
+        };
         Tokens {
             signer,
+            algorithm,
+            header,
+            names: ClaimNames::default(),
             settings,
             blacklist: Blacklist::default(),
         }
+    }
+
+    /// The same, writing and reading the claims under these names.
+    pub fn with_claim_names(mut self, names: ClaimNames) -> Tokens {
+        self.names = names;
+        self
+    }
+
+    /// The algorithm every token is signed and checked with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
     }
 
     /// A pair for a user who just logged in; both share `iat`.
@@ -411,28 +488,40 @@ impl Tokens {
 
     /// Signature and format: one reading for every token. Every token this server mints has
     /// the same header bytes, which need no reading; any other header is read by
-    /// [`check_header`]. Then the HMAC keyed once at start over `header.payload`, and the
+    /// [`check_header`]. Then the signature over `header.payload` with the configured
+    /// algorithm and key (an HMAC keyed once at start, or the key pair's public key), and the
     /// claims, read the same way whatever the header was.
     fn decode(&self, token: &str) -> Result<Payload, TokenError> {
         let (header, rest) = token.split_once('.').ok_or(TokenError::Invalid)?;
-        if header != HEADER_SEGMENT {
-            check_header(header)?;
+        if header != self.header {
+            check_header(header, self.algorithm)?;
         }
         let (payload, signature) = rest.split_once('.').ok_or(TokenError::Invalid)?;
         let signed = &token[..header.len() + 1 + payload.len()];
-        let mut given = [0u8; 64];
-        let n = URL_SAFE_NO_PAD
-            .decode_slice(signature, &mut given)
-            .map_err(|_| TokenError::Invalid)?;
-        let mut mac = self.signer.clone();
-        mac.update(signed.as_bytes());
-        // Constant-time, and a signature of any other length fails.
-        mac.verify_slice(&given[..n])
-            .map_err(|_| TokenError::Invalid)?;
+        // HMAC signatures fit on the stack; RSA ones (up to 8192 bits) do not.
+        let genuine = if self.algorithm.is_hmac() {
+            let mut given = [0u8; 64];
+            let n = URL_SAFE_NO_PAD
+                .decode_slice(signature, &mut given)
+                .map_err(|_| TokenError::Invalid)?;
+            // Constant-time, and a signature of any other length fails.
+            self.signer.verify(signed.as_bytes(), &given[..n])
+        } else {
+            let given = URL_SAFE_NO_PAD
+                .decode(signature)
+                .map_err(|_| TokenError::Invalid)?;
+            self.signer.verify(signed.as_bytes(), &given)
+        };
+        if !genuine {
+            return Err(TokenError::Invalid);
+        }
         let bytes = URL_SAFE_NO_PAD
             .decode(payload)
             .map_err(|_| TokenError::Invalid)?;
-        let payload: Payload = serde_json::from_slice(&bytes).map_err(|_| TokenError::Invalid)?;
+        let mut reader = serde_json::Deserializer::from_slice(&bytes);
+        let payload = de::DeserializeSeed::deserialize(PayloadSeed(&self.names), &mut reader)
+            .and_then(|payload| reader.end().map(|()| payload))
+            .map_err(|_| TokenError::Invalid)?;
         // An `aud` this server does not expect is refused (as PyJWT and jsonwebtoken do).
         if payload.aud.is_some() {
             return Err(TokenError::Invalid);
@@ -448,6 +537,7 @@ impl Tokens {
         user_id: Option<&Value>,
     ) -> String {
         let claims = MintedClaims {
+            names: &self.names,
             token_type,
             exp: (now + lifetime.as_secs_f64()).floor() as i64,
             iat: now.floor() as i64,
@@ -457,10 +547,8 @@ impl Tokens {
         // Serialising a struct of strings and integers cannot fail; an empty payload would
         // only produce a token that every check refuses.
         let payload = serde_json::to_vec(&claims).unwrap_or_default();
-        let mut token = format!("{HEADER_SEGMENT}.{}", URL_SAFE_NO_PAD.encode(payload));
-        let mut mac = self.signer.clone();
-        mac.update(token.as_bytes());
-        let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+        let mut token = format!("{}.{}", self.header, URL_SAFE_NO_PAD.encode(payload));
+        let signature = URL_SAFE_NO_PAD.encode(self.signer.sign(token.as_bytes()));
         token.push('.');
         token.push_str(&signature);
         token
@@ -497,6 +585,8 @@ pub(crate) fn now_seconds() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
 
     fn tokens(rotate: bool, blacklist: bool) -> Tokens {
         Tokens::new(
@@ -744,11 +834,9 @@ mod tests {
                 "{}.{body}",
                 URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT","alg":"HS256"}"#)
             );
-            let mut mac = t.signer.clone();
-            mac.update(message.as_bytes());
             format!(
                 "{message}.{}",
-                URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+                URL_SAFE_NO_PAD.encode(t.signer.sign(message.as_bytes()))
             )
         };
         assert_eq!(
@@ -959,5 +1047,113 @@ mod tests {
             assert!(refreshed.refresh.is_none());
         }
         assert!(tokens.verify(&pair.refresh, Expect::Refresh).is_ok());
+    }
+
+    fn key_pair_tokens(algorithm: Algorithm, private: &str, public: &str) -> Tokens {
+        let data = |name: &str| {
+            std::path::PathBuf::from(format!(
+                "{}/../conformance/tests/data/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+        };
+        let signer = Signer::key_pair(algorithm, &data(private), Some(&data(public)))
+            .unwrap_or_else(|e| panic!("{algorithm}: {e}"));
+        Tokens::with_signer(
+            algorithm,
+            signer,
+            TokenSettings {
+                access_lifetime: Duration::from_secs(300),
+                refresh_lifetime: Duration::from_secs(86_400),
+                leeway: Duration::ZERO,
+                rotate_refresh_tokens: false,
+                blacklist_after_rotation: false,
+            },
+        )
+    }
+
+    #[test]
+    fn asymmetric_tokens_verify_only_under_the_configured_algorithm_and_key() {
+        for (algorithm, private, public) in [
+            (Algorithm::Rs256, "rs256-private.pem", "rs256-public.pem"),
+            (Algorithm::Es256, "es256-private.pem", "es256-public.pem"),
+            (Algorithm::EdDsa, "eddsa-private.pem", "eddsa-public.pem"),
+        ] {
+            let tokens = key_pair_tokens(algorithm, private, public);
+            let pair = tokens.obtain_pair(1);
+            let header = pair.access.split('.').next().unwrap_or_default();
+            let header = URL_SAFE_NO_PAD.decode(header).unwrap_or_default();
+            assert_eq!(
+                String::from_utf8_lossy(&header),
+                format!(r#"{{"alg":"{algorithm}","typ":"JWT"}}"#)
+            );
+            assert!(
+                tokens.verify(&pair.access, Expect::Access).is_ok(),
+                "{algorithm}"
+            );
+            assert!(
+                tokens.verify(&pair.refresh, Expect::Refresh).is_ok(),
+                "{algorithm}"
+            );
+            // Algorithm confusion: HS256 keyed with the public key's PEM text, and its DER.
+            let pem = std::fs::read(format!(
+                "{}/../conformance/tests/data/{public}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap_or_default();
+            let payload = pair.access.split('.').nth(1).unwrap_or_default();
+            let input = format!("{HEADER_SEGMENT}.{payload}");
+            for secret in [pem.clone(), pem[..pem.len() - 1].to_vec()] {
+                let sig = Signer::hmac(Algorithm::Hs256, &secret).sign(input.as_bytes());
+                let confused = format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig));
+                assert_eq!(
+                    tokens.verify(&confused, Expect::Access),
+                    Err(TokenError::Invalid),
+                    "{algorithm}"
+                );
+            }
+            // Another algorithm named in the header, with this very signature: refused.
+            let (signed, signature) = pair.access.rsplit_once('.').unwrap_or_default();
+            let (_, payload) = signed.split_once('.').unwrap_or_default();
+            for other in [
+                "RS512",
+                "PS256",
+                "ES384",
+                "HS256",
+                "none",
+                &algorithm.name().to_lowercase(),
+            ] {
+                let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{other}","typ":"JWT"}}"#));
+                let renamed = format!("{header}.{payload}.{signature}");
+                assert_eq!(
+                    tokens.verify(&renamed, Expect::Access),
+                    Err(TokenError::Invalid),
+                    "{algorithm} as {other}"
+                );
+            }
+            // A flipped byte of the signature.
+            let mut sig = URL_SAFE_NO_PAD.decode(signature).unwrap_or_default();
+            sig[0] ^= 1;
+            let flipped = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(sig));
+            assert_eq!(
+                tokens.verify(&flipped, Expect::Access),
+                Err(TokenError::Invalid)
+            );
+        }
+    }
+
+    #[test]
+    fn hs512_tokens_name_their_algorithm() {
+        let hs512 = Tokens::with_signer(
+            Algorithm::Hs512,
+            Signer::hmac(Algorithm::Hs512, b"unit-test-key"),
+            tokens(false, false).settings.clone(),
+        );
+        let pair = hs512.obtain_pair(1);
+        assert!(hs512.verify(&pair.access, Expect::Access).is_ok());
+        assert_eq!(
+            tokens(false, false).verify(&pair.access, Expect::Access),
+            Err(TokenError::Invalid),
+            "an HS256 server refuses HS512 tokens of the same key"
+        );
     }
 }

@@ -34,8 +34,21 @@ fn expected_json(w: &ApiWorld, text: &str) -> Value {
 
 #[then(regex = r"^(\$\{[^}]+\}) has the header '(.*)'$")]
 fn has_header(w: &mut ApiWorld, reference: String, expected: String) {
-    let expected = expected_json(w, &expected);
+    let mut expected = expected_json(w, &expected);
+    // Feature text writes simplejwt's default algorithm; the profile may declare another.
+    if let Some(alg) = expected.get_mut("alg")
+        && alg == "HS256"
+    {
+        *alg = Value::from(w.t.profile.algorithm.name());
+    }
     let d = decoded(w, &reference);
+    // A deployment that publishes several keys names the one that signed (TOK-1).
+    if !w.t.profile.algorithm.is_hmac()
+        && d.header.contains_key("kid")
+        && let Some(e) = expected.as_object_mut()
+    {
+        e.entry("kid").or_insert_with(|| Value::from("+"));
+    }
     if let Err(m) = matcher::check(&expected, &Value::Object(d.header.clone())) {
         w.fail(format!(
             "{reference}'s header {}: {m}",

@@ -205,6 +205,18 @@ bugs! {
         /// The simplejwt refresh endpoint checks the type before the expiry: an expired access token is "wrong type".
         TypeCheckedBeforeExpiry,
 
+        // ----- asymmetric keys (the fake in RS256 mode)
+        /// The algorithm is taken from the token's header and the public key's PEM handed to it as is: HS256 keyed with the PEM text passes, and so do PS256 and RS512 (PyJWT's `jwt.decode(token, public_pem, algorithms=[header["alg"]])`).
+        AlgFromHeader,
+        /// An HS256 token is checked with the public key's DER as the HMAC secret (jsonwebtoken's `DecodingKey::from_secret(der)` under `Validation::new(header.alg)`).
+        HmacKeyedWithPublicDer,
+        /// An RS256 token is checked with the RSA key of its `jwk` header when it has one.
+        JwkHeaderKeyTrusted,
+        /// An RS256 signature is checked for its length only, as a verifier stubbed out for tests and shipped.
+        RsaSignatureLengthOnly,
+        /// Tokens are signed RS256 under a header still written by hand as `{"alg": "HS256", "typ": "JWT"}`, which verification never reads.
+        HeaderAlgWrittenByHand,
+
         // ----- credentials
         /// Logins are looked up ignoring case (`iexact`).
         LoginCaseInsensitive,

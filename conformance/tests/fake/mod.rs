@@ -32,6 +32,7 @@ macro_rules! bugs {
     };
 }
 
+mod asymmetric;
 mod defects;
 mod http;
 pub mod mocks;
@@ -99,12 +100,25 @@ pub enum Rotation {
     WithBlacklist,
 }
 
+/// What the fake signs its tokens with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signing {
+    /// HS256 with `KEY`.
+    Hs256,
+    /// RS256 with the RSA test key pair of `tests/data` (`asymmetric::PRIVATE_PEM`).
+    Rs256,
+}
+
+pub use asymmetric::{PRIVATE_PEM, PUBLIC_PEM};
+
 /// The fake's state, shared by every connection.
 #[derive(Debug)]
 pub struct App {
     defect: Option<Defect>,
     rotation: Rotation,
     store: store::Store,
+    /// The RSA key pair in RS256 mode; HS256 with `KEY` without it.
+    rsa: Option<asymmetric::RsaKeys>,
 }
 
 impl App {
@@ -129,13 +143,22 @@ impl Drop for Running {
 }
 
 /// Starts a fake with this defect (none: the correct fake) on a free port.
-pub async fn spawn(defect: Option<Defect>, rotation: Rotation) -> std::io::Result<Running> {
+pub async fn spawn(
+    defect: Option<Defect>,
+    rotation: Rotation,
+    signing: Signing,
+) -> std::io::Result<Running> {
+    let rsa = match signing {
+        Signing::Hs256 => None,
+        Signing::Rs256 => Some(asymmetric::RsaKeys::load().map_err(std::io::Error::other)?),
+    };
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
     let app = Arc::new(App {
         defect,
         rotation,
         store: store::Store::new(&[ALICE, BOB]),
+        rsa,
     });
     let accept_loop = tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {

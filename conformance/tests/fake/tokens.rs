@@ -70,7 +70,8 @@ pub fn new_jti() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// The compact JWS of `header` and `claims`, signed HS256 with the fake's key.
+/// The compact JWS of `header` and `claims`, signed HS256 with the fake's key (the mocks'
+/// canned tokens, and the fake's in HS256 mode).
 pub fn sign(header: &Value, claims: &Value) -> String {
     let input = format!(
         "{}.{}",
@@ -175,11 +176,35 @@ impl App {
             }
         }
         let header = if self.has(Defect::HeaderWithoutTyp) {
-            json!({"alg": "HS256"})
+            json!({"alg": self.header_alg()})
         } else {
-            json!({"alg": "HS256", "typ": "JWT"})
+            json!({"alg": self.header_alg(), "typ": "JWT"})
         };
-        sign(&header, &claims)
+        self.sign_token(&header, &claims)
+    }
+
+    /// The `alg` the fake writes into its headers.
+    fn header_alg(&self) -> &'static str {
+        match &self.rsa {
+            // A header kept from the HS256 days, written by hand, while the signing changed.
+            Some(_) if self.has(Defect::HeaderAlgWrittenByHand) => "HS256",
+            Some(_) => "RS256",
+            None => "HS256",
+        }
+    }
+
+    /// The compact JWS of `header` and `claims` under the fake's key.
+    fn sign_token(&self, header: &Value, claims: &Value) -> String {
+        let Some(rsa) = &self.rsa else {
+            return sign(header, claims);
+        };
+        let input = format!(
+            "{}.{}",
+            B64.encode(header.to_string()),
+            B64.encode(claims.to_string())
+        );
+        let signature = rsa.sign(input.as_bytes());
+        format!("{input}.{}", B64.encode(signature))
     }
 
     /// A token minted by the refresh endpoint, from the claims of the refresh token presented;
@@ -229,11 +254,11 @@ impl App {
             c.remove("jti");
         }
         let header = if access && self.has(Defect::RefreshedAccessHeaderWithoutTyp) {
-            json!({"alg": "HS256"})
+            json!({"alg": self.header_alg()})
         } else {
-            json!({"alg": "HS256", "typ": "JWT"})
+            json!({"alg": self.header_alg(), "typ": "JWT"})
         };
-        sign(&header, &claims)
+        self.sign_token(&header, &claims)
     }
 
     /// A token pair for a user who has just logged in.
@@ -417,14 +442,63 @@ impl App {
         } else {
             alg.to_string()
         };
-        let allowed = alg == "HS256" || self.has(Defect::AnyHmacAccepted);
         let input = format!("{header}.{payload}");
+        if let Some(rsa) = &self.rsa {
+            return if self.rsa_verifies(rsa, &header_json, &alg, &input, &signature) {
+                Ok(claims)
+            } else {
+                Err(Refusal::Invalid)
+            };
+        }
+        let allowed = alg == "HS256" || self.has(Defect::AnyHmacAccepted);
         let genuine = allowed && verifies(&self.key_for(&header_json), &alg, &input, &signature);
         if genuine || (self.has(Defect::AnyWellFormedSignature) && signature.len() == 32) {
             Ok(claims)
         } else {
             Err(Refusal::Invalid)
         }
+    }
+
+    /// RS256 mode: whether the signature is genuine, as the fake (or its defect) checks it.
+    fn rsa_verifies(
+        &self,
+        rsa: &super::asymmetric::RsaKeys,
+        header: &Map<String, Value>,
+        alg: &str,
+        input: &str,
+        signature: &[u8],
+    ) -> bool {
+        let input = input.as_bytes();
+        if self.has(Defect::AlgFromHeader) {
+            // PyJWT's `jwt.decode(token, PUBLIC_PEM, algorithms=[header["alg"]])`: the PEM
+            // text goes to whichever algorithm the header names, HMAC included.
+            return match alg {
+                "HS256" | "HS384" | "HS512" => {
+                    verifies(&rsa.pem, alg, &String::from_utf8_lossy(input), signature)
+                }
+                _ => rsa.verifies(alg, input, signature),
+            };
+        }
+        if self.has(Defect::HmacKeyedWithPublicDer) && alg == "HS256" {
+            // jsonwebtoken's `DecodingKey::from_secret(der)` under `Validation::new(header.alg)`.
+            return verifies(&rsa.der, alg, &String::from_utf8_lossy(input), signature);
+        }
+        if self.has(Defect::HeaderAlgWrittenByHand) {
+            // The header's alg is a constant nobody reads: RS256 is checked whatever it says.
+            return rsa.verifies("RS256", input, signature);
+        }
+        if alg != "RS256" {
+            return false;
+        }
+        if self.has(Defect::JwkHeaderKeyTrusted)
+            && let Some(jwk) = header.get("jwk")
+        {
+            return super::asymmetric::verifies_with_jwk(jwk, input, signature);
+        }
+        if self.has(Defect::RsaSignatureLengthOnly) {
+            return signature.len() == rsa.modulus_len();
+        }
+        rsa.verifies("RS256", input, signature)
     }
 
     /// The user a token names, if that user exists and is active.

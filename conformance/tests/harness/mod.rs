@@ -11,7 +11,7 @@ use std::{
 use serde_json::Value;
 
 use crate::fake::{
-    self, ALICE, BOB, Defect, KEY, Rotation,
+    self, ALICE, BOB, Defect, KEY, Rotation, Signing,
     mocks::{self, Mocked},
 };
 
@@ -51,6 +51,9 @@ pub enum Profile {
     V1,
     /// A profile file on `classic` declaring rotation with blacklist; the fake rotates.
     Blacklisting,
+    /// A profile file on `classic` declaring RS256; the fake signs with the RSA test key pair,
+    /// which the suite is given with `--signing-key-file` and `--verifying-key-file`.
+    Rs256,
 }
 
 /// What one run of the binary left behind.
@@ -84,8 +87,28 @@ fn profile_args(profile: Profile, dir: &Path) -> Result<Vec<String>, String> {
             std::fs::write(&path, text).map_err(|e| format!("cannot write the profile: {e}"))?;
             path.to_string_lossy().into_owned()
         }
+        Profile::Rs256 => {
+            let path = dir.join("rs256.toml");
+            std::fs::write(
+                &path,
+                "base = \"classic\"\n[tokens]\nalgorithm = \"RS256\"\n",
+            )
+            .map_err(|e| format!("cannot write the profile: {e}"))?;
+            path.to_string_lossy().into_owned()
+        }
     };
-    Ok([
+    let data = |file: &str| format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+    let keys: Vec<String> = if profile == Profile::Rs256 {
+        vec![
+            "--signing-key-file".into(),
+            data(fake::PRIVATE_PEM),
+            "--verifying-key-file".into(),
+            data(fake::PUBLIC_PEM),
+        ]
+    } else {
+        vec!["--signing-key".into(), KEY.into()]
+    };
+    let args = [
         "--profile",
         &profile_arg,
         "--login",
@@ -98,11 +121,9 @@ fn profile_args(profile: Profile, dir: &Path) -> Result<Vec<String>, String> {
         BOB.password,
         "--inactive-user-id",
         &BOB.id.to_string(),
-        "--signing-key",
-        KEY,
     ]
-    .map(String::from)
-    .to_vec())
+    .map(String::from);
+    Ok(args.into_iter().chain(keys).collect())
 }
 
 /// Runs the binary against `base_url` and reads its JSON report.
@@ -199,19 +220,24 @@ async fn start(broken: Option<Broken>, profile: Profile) -> Result<Started, Stri
     } else {
         Rotation::Off
     };
+    let signing = if profile == Profile::Rs256 {
+        Signing::Rs256
+    } else {
+        Signing::Hs256
+    };
     match broken {
         Some(Mock(m)) => {
             let server = mocks::start(m).await;
             Ok((server.uri(), None, Some(server)))
         }
         Some(Fake(d)) => {
-            let f = fake::spawn(Some(d), rotation)
+            let f = fake::spawn(Some(d), rotation, signing)
                 .await
                 .map_err(|e| format!("the fake did not start: {e}"))?;
             Ok((f.base_url.clone(), Some(f), None))
         }
         None => {
-            let f = fake::spawn(None, rotation)
+            let f = fake::spawn(None, rotation, signing)
                 .await
                 .map_err(|e| format!("the fake did not start: {e}"))?;
             Ok((f.base_url.clone(), Some(f), None))

@@ -5,6 +5,9 @@ only the knobs below are read from the environment (run.sh sets them):
 
   PEER_STATE_DIR            directory holding the throw-away SQLite DB
   SIGNING_KEY               HS256 key (default: a fixed dev key)
+  ALGORITHM                 simplejwt's ALGORITHM (default HS256)
+  SIGNING_KEY_FILE          PEM private key for RS256/ES256/EdDSA (SIGNING_KEY's place)
+  VERIFYING_KEY_FILE        its PEM public key (VERIFYING_KEY)
   ACCESS_SECONDS            access-token lifetime in seconds (unset: stock 5 min)
   REFRESH_SECONDS           refresh-token lifetime in seconds (unset: stock 1 day)
   ROTATE_REFRESH_TOKENS     "1" to rotate refresh tokens
@@ -89,9 +92,22 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
 }
 
+ALGORITHM = os.environ.get("ALGORITHM") or "HS256"
+
+
+def key_file(name):
+    """The text of the PEM file an environment variable names, or None."""
+    path = os.environ.get(name)
+    return Path(path).read_text() if path else None
+
+
 SIMPLE_JWT = {
-    "ALGORITHM": "HS256",
-    "SIGNING_KEY": os.environ.get("SIGNING_KEY") or "peer-simplejwt-signing-key-0123456789abcdef",
+    "ALGORITHM": ALGORITHM,
+    "SIGNING_KEY": key_file("SIGNING_KEY_FILE")
+    or os.environ.get("SIGNING_KEY")
+    or "peer-simplejwt-signing-key-0123456789abcdef",
+    # The public key for RS256/ES256/EdDSA; simplejwt ignores it for HS*.
+    "VERIFYING_KEY": key_file("VERIFYING_KEY_FILE") or "",
     "ROTATE_REFRESH_TOKENS": env_flag("ROTATE_REFRESH_TOKENS"),
     "BLACKLIST_AFTER_ROTATION": BLACKLIST,
     "LEEWAY": 0,
