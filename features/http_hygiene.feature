@@ -191,3 +191,30 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
     Examples:
       | case                                    | request                                                     |
       | A non-canonical signature encoding      | verify ${access:non-canonical-signature}                    |
+
+  # A 405's Allow names the methods the resource supports (RFC 9110 §15.5.6): a method it lists
+  # and then refuses with 405 (an Allow written once by hand, an OPTIONS route forgotten) tells
+  # clients something false. Each listed method is sent with no body.
+  @must @rule:HTTP-8
+  Scenario Outline: Every method the Allow header of the <endpoint> endpoint lists is allowed
+    When I GET the <endpoint> endpoint
+    Then the status is 405
+    And every method the header "Allow" lists is answered without a 405
+
+    Examples:
+      | endpoint |
+      | obtain   |
+      | refresh  |
+      | verify   |
+
+  @must @crud @rule:HTTP-8
+  Scenario Outline: Every method the Allow header of <target> lists is allowed
+    Given I authenticate with "Bearer ${access}"
+    When I <method> <target>
+    Then the status is 405
+    And every method the header "Allow" lists is answered without a 405
+
+    Examples:
+      | method | target         |
+      | PUT    | the collection |
+      | POST   | my resource    |

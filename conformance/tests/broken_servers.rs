@@ -1136,6 +1136,17 @@ const CASES: &[(Broken, Profile, &str, &[&str])] = &[
             "A refresh token presented in the second of its exp does not refresh",
         ],
     ),
+    // ----- found by mutation testing of the reference server
+    (
+        Fake(OptionsListedButRefused),
+        Profile::V1,
+        HYGIENE,
+        &[
+            "Every method the Allow header of the obtain endpoint lists is allowed",
+            "Every method the Allow header of the refresh endpoint lists is allowed",
+            "Every method the Allow header of the verify endpoint lists is allowed",
+        ],
+    ),
 ];
 
 /// Defects a property of `jwt-conformance properties` also catches: (defect, profile,

@@ -277,5 +277,9 @@ bugs! {
         // ----- expiry boundary
         /// Expiry is compared in whole seconds (`now > exp`): a token lives on through the second of its `exp`.
         ExpiryWholeSeconds,
+
+        // ----- found by mutation testing of the reference server
+        /// The token endpoints' `Allow` says `POST, OPTIONS`, but OPTIONS gets a 405 (its route was forgotten).
+        OptionsListedButRefused,
     }
 }

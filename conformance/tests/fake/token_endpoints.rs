@@ -22,7 +22,9 @@ impl App {
     ) -> Result<Reply, Reply> {
         match *req.method {
             Method::POST => {}
-            Method::OPTIONS => return Ok(Reply::json(200, json!({})).with("allow", TOKEN_METHODS)),
+            Method::OPTIONS if !self.has(Defect::OptionsListedButRefused) => {
+                return Ok(Reply::json(200, json!({})).with("allow", TOKEN_METHODS));
+            }
             Method::GET if self.has(Defect::GetOnTokenEndpointIs200) => {
                 return Ok(Reply::detail(200, "Send your credentials with POST."));
             }
