@@ -148,6 +148,8 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
     Examples:
       | request                                                                                                                  |
       | POST ${protected_path} HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 1073741824\nExpect: 100-continue\n\n |
+      | POST ${protected_path} HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 8388608\nExpect: 100-continue\n\n    |
+      | POST ${obtain_path} HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 8388608\nExpect: 100-continue\n\n       |
 
   @must @rule:HTTP-14
   Scenario Outline: A malformed request over raw TCP gets an HTTP answer, not a dropped connection: <case>
@@ -218,3 +220,14 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
       | method | target         |
       | PUT    | the collection |
       | POST   | my resource    |
+
+  # Without a Content-Length only the bytes read tell the server that the body is over its limit.
+  @must @rule:HTTP-10
+  Scenario Outline: A chunked body over the server's limit on the <endpoint> endpoint is a 413 and the connection stays usable
+    When I send 8 MiB of JSON in chunks to the <endpoint> endpoint over a raw connection
+    Then the status is 413
+    And the same connection answers another request
+
+    Examples:
+      | endpoint |
+      | obtain   |

@@ -1147,6 +1147,14 @@ const CASES: &[(Broken, Profile, &str, &[&str])] = &[
             "Every method the Allow header of the verify endpoint lists is allowed",
         ],
     ),
+    (
+        Fake(LimitFromContentLengthOnly),
+        Profile::Classic,
+        HYGIENE,
+        &[
+            "A chunked body over the server's limit on the obtain endpoint is a 413 and the connection stays usable",
+        ],
+    ),
 ];
 
 /// Defects a property of `jwt-conformance properties` also catches: (defect, profile,

@@ -281,5 +281,7 @@ bugs! {
         // ----- found by mutation testing of the reference server
         /// The token endpoints' `Allow` says `POST, OPTIONS`, but OPTIONS gets a 405 (its route was forgotten).
         OptionsListedButRefused,
+        /// The body limit is checked against `Content-Length` only: a chunked body is read whole, whatever its size.
+        LimitFromContentLengthOnly,
     }
 }
