@@ -1155,6 +1155,12 @@ const CASES: &[(Broken, Profile, &str, &[&str])] = &[
             "A chunked body over the server's limit on the obtain endpoint is a 413 and the connection stays usable",
         ],
     ),
+    (
+        Fake(RefreshLooksUpStringIdsOnly),
+        Profile::V1,
+        FORGED,
+        &["A refresh token whose user_id names the inactive account as a number is refused"],
+    ),
 ];
 
 /// Defects a property of `jwt-conformance properties` also catches: (defect, profile,

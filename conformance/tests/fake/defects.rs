@@ -283,5 +283,7 @@ bugs! {
         OptionsListedButRefused,
         /// The body limit is checked against `Content-Length` only: a chunked body is read whole, whatever its size.
         LimitFromContentLengthOnly,
+        /// Refresh looks the user up only when `user_id` is a string: a numeric id of an inactive account refreshes.
+        RefreshLooksUpStringIdsOnly,
     }
 }
