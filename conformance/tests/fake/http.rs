@@ -159,7 +159,7 @@ impl App {
         }
         match media_type.as_str() {
             "application/json" => match serde_json::from_slice::<Value>(bytes) {
-                Ok(Value::Object(m)) => Ok(Data::Fields(exact_integers(bytes, m))),
+                Ok(Value::Object(m)) => Ok(Data::Fields(numbers_as_sent(bytes, m))),
                 Ok(other) => Ok(Data::NotAnObject(kind(&other))),
                 Err(_) if self.has(Defect::MalformedJsonIs500) => {
                     Err(Reply::detail(500, "Server error."))
@@ -296,19 +296,18 @@ impl App {
     }
 }
 
-/// Members that are integers too big for 64 bits, which serde_json reads as floats, as the
-/// digits they were sent with (Python reads any integer exactly).
-fn exact_integers(bytes: &[u8], mut map: Map<String, Value>) -> Map<String, Value> {
+/// Members that serde_json reads as floats (integers too big for 64 bits among them) as the
+/// text they were sent with: Python reads any integer exactly, and the scenarios send floats
+/// written as Python writes them.
+fn numbers_as_sent(bytes: &[u8], mut map: Map<String, Value>) -> Map<String, Value> {
     let Ok(raw) = serde_json::from_slice::<
         std::collections::HashMap<String, &serde_json::value::RawValue>,
     >(bytes) else {
         return map;
     };
     for (name, value) in map.iter_mut() {
-        let text = raw.get(name).map(|r| r.get()).unwrap_or_default();
-        let digits = text.strip_prefix('-').unwrap_or(text);
-        if value.is_f64() && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-            *value = Value::String(text.to_string());
+        if let (true, Some(text)) = (value.is_f64(), raw.get(name)) {
+            *value = Value::String(text.get().to_string());
         }
     }
     map
