@@ -103,7 +103,8 @@ async fn oversized(w: &mut ApiWorld, mib: usize, chunked: String, endpoint: Stri
     if chunked.is_empty() {
         bytes.extend_from_slice(&body);
     } else {
-        for chunk in body.chunks(64 * 1024) {
+        // A prime size: no running total of chunks lands exactly on a round limit.
+        for chunk in body.chunks(65_521) {
             bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
             bytes.extend_from_slice(chunk);
             bytes.extend_from_slice(b"\r\n");
