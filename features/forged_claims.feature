@@ -178,3 +178,34 @@ Feature: Claim rules, checked with tokens forged with the server's key
       | case                              | forgery       | status | body                                                           |
       | naming a user that does not exist | unknown-user  | 401    | {"detail": "*", "...": "..."}                                       |
       | naming the inactive account       | inactive-user | 401    | {"detail": "No active account found for the given token."}        |
+
+  # A user_id that names someone is looked up whatever its JSON type (simplejwt looks it up only
+  # when it is truthy in Python): a number, a list, an object.
+  @must
+  Scenario Outline: A refresh token whose user_id <case> is refused
+    When I refresh with ${refresh:<forgery>}
+    Then the status is <status>
+    And the body is '<body>'
+    And ${refresh} still refreshes
+
+    @classic @rule:TOK-11 @rule:TOK-12
+    Examples:
+      | case                                     | forgery               | status | body               |
+      | names the inactive account as a number   | inactive-user-numeric | 400    | {"refresh": ["*"]} |
+
+    @classic @rule:TOK-11
+    Examples:
+      | case                                     | forgery               | status | body               |
+      | is a list                                | user-id-list          | 400    | {"refresh": ["*"]} |
+      | is an object                             | user-id-object        | 400    | {"refresh": ["*"]} |
+
+    @simplejwt @rule:TOK-11 @rule:TOK-12
+    Examples:
+      | case                                     | forgery               | status | body                                                       |
+      | names the inactive account as a number   | inactive-user-numeric | 401    | {"detail": "No active account found for the given token."} |
+
+    @simplejwt @rule:TOK-11
+    Examples:
+      | case                                     | forgery               | status | body                          |
+      | is a list                                | user-id-list          | 401    | {"detail": "*", "...": "..."} |
+      | is an object                             | user-id-object        | 401    | {"detail": "*", "...": "..."} |

@@ -148,6 +148,8 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
     Examples:
       | request                                                                                                                  |
       | POST ${protected_path} HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 1073741824\nExpect: 100-continue\n\n |
+      | POST ${protected_path} HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 8388608\nExpect: 100-continue\n\n    |
+      | POST ${obtain_path} HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 8388608\nExpect: 100-continue\n\n       |
 
   @must @rule:HTTP-14
   Scenario Outline: A malformed request over raw TCP gets an HTTP answer, not a dropped connection: <case>
@@ -191,3 +193,41 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
     Examples:
       | case                                    | request                                                     |
       | A non-canonical signature encoding      | verify ${access:non-canonical-signature}                    |
+
+  # A 405's Allow names the methods the resource supports (RFC 9110 §15.5.6): a method it lists
+  # and then refuses with 405 (an Allow written once by hand, an OPTIONS route forgotten) tells
+  # clients something false. Each listed method is sent with no body.
+  @must @rule:HTTP-8
+  Scenario Outline: Every method the Allow header of the <endpoint> endpoint lists is allowed
+    When I GET the <endpoint> endpoint
+    Then the status is 405
+    And every method the header "Allow" lists is answered without a 405
+
+    Examples:
+      | endpoint |
+      | obtain   |
+      | refresh  |
+      | verify   |
+
+  @must @crud @rule:HTTP-8
+  Scenario Outline: Every method the Allow header of <target> lists is allowed
+    Given I authenticate with "Bearer ${access}"
+    When I <method> <target>
+    Then the status is 405
+    And every method the header "Allow" lists is answered without a 405
+
+    Examples:
+      | method | target         |
+      | PUT    | the collection |
+      | POST   | my resource    |
+
+  # Without a Content-Length only the bytes read tell the server that the body is over its limit.
+  @must @rule:HTTP-10
+  Scenario Outline: A chunked body over the server's limit on the <endpoint> endpoint is a 413 and the connection stays usable
+    When I send 8 MiB of JSON in chunks to the <endpoint> endpoint over a raw connection
+    Then the status is 413
+    And the same connection answers another request
+
+    Examples:
+      | endpoint |
+      | obtain   |

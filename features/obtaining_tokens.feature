@@ -84,7 +84,16 @@ Feature: Obtaining a token pair
       | An array as login             | the JSON '{"${login_field}": ["${login}"], "password": "${password}"}' | {"${login_field}": ["Not a valid string."]}                                                     |
 
   @should @rule:OBT-6
-  Scenario: A JSON body that is not an object is a 400 without a crash
-    When I POST the obtain endpoint with the JSON '[]'
+  Scenario Outline: A JSON body that is not an object is a 400 naming its type: <json>
+    When I POST the obtain endpoint with the JSON '<json>'
     Then the status is 400
-    And the body is '{"non_field_errors": ["*"]}'
+    And the body is '{"non_field_errors": ["Invalid data. Expected a dictionary, but got <type>."]}'
+
+    Examples:
+      | json  | type     |
+      | []    | list     |
+      | "x"   | str      |
+      | 1     | int      |
+      | 1.5   | float    |
+      | true  | bool     |
+      | null  | NoneType |

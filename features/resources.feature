@@ -49,6 +49,8 @@ Feature: Protected resources: create, read, update, delete
       | case                        | sent                                          | stored                                 |
       | whitespace trimmed          | {"field1": "  a  ", "field2": "\\tb\\n"}    | "field1": "a", "field2": "b"           |
       | numbers coerced to strings  | {"field1": 123, "field2": 4.5}                | "field1": "123", "field2": "4.5"       |
+      | big integers kept exactly   | {"field1": 18446744073709551616, "field2": -99999999999999999999999} | "field1": "18446744073709551616", "field2": "-99999999999999999999999" |
+      | exponents as Python writes them | {"field1": 1e-05, "field2": 1e+16}        | "field1": "1e-05", "field2": "1e+16"   |
       | unicode kept                | {"field1": "héllo ☃", "field2": "\\u00e9"}    | "field1": "héllo ☃", "field2": "é"     |
       | 255 characters accepted     | {"field1": "${255 x a}", "field2": "${255 x é}"} | "field1": "${255 x a}", "field2": "${255 x é}" |
 

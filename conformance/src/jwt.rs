@@ -242,6 +242,9 @@ pub const DERIVATIONS: &[&str] = &[
     "unknown-user",
     "inactive-user",
     "numeric-user-id",
+    "inactive-user-numeric",
+    "user-id-list",
+    "user-id-object",
     "with-kid",
     "with-jku",
     "with-x5u",
@@ -589,15 +592,39 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
             };
             claims.insert(forge.names.user_id_claim.clone(), id);
         }
-        "inactive-user" => {
+        "inactive-user" | "inactive-user-numeric" => {
             let id = forge
                 .inactive_user_id
                 .ok_or_else(|| DeriveError::NeedsInactiveUser(name.to_string()))?;
-            let value = match (claims.get(&forge.names.user_id_claim), id.parse::<i64>()) {
-                (Some(Value::Number(_)), Ok(n)) => json!(n),
+            let numeric = name == "inactive-user-numeric"
+                || matches!(
+                    claims.get(&forge.names.user_id_claim),
+                    Some(Value::Number(_))
+                );
+            let value = match id.parse::<i64>() {
+                Ok(n) if numeric => json!(n),
+                Err(_) if name == "inactive-user-numeric" => {
+                    return Err(DeriveError::NotApplicable(
+                        name.to_string(),
+                        "the inactive account's user id is not a number".to_string(),
+                    ));
+                }
                 _ => json!(id),
             };
             claims.insert(forge.names.user_id_claim.clone(), value);
+        }
+        // The token's own user, wrapped: a user_id that is neither a string nor a number.
+        "user-id-list" | "user-id-object" => {
+            let id = claims
+                .get(&forge.names.user_id_claim)
+                .cloned()
+                .unwrap_or(Value::Null);
+            let wrapped = if name == "user-id-list" {
+                json!([id])
+            } else {
+                json!({ "id": id })
+            };
+            claims.insert(forge.names.user_id_claim.clone(), wrapped);
         }
         "numeric-user-id" => {
             let n = match claims.get(&forge.names.user_id_claim) {

@@ -1188,6 +1188,31 @@ const CASES: &[(Broken, Profile, &str, &[&str])] = &[
             "A refresh token presented in the second of its exp does not refresh",
         ],
     ),
+    // ----- found by mutation testing of the reference server
+    (
+        Fake(OptionsListedButRefused),
+        Profile::V1,
+        HYGIENE,
+        &[
+            "Every method the Allow header of the obtain endpoint lists is allowed",
+            "Every method the Allow header of the refresh endpoint lists is allowed",
+            "Every method the Allow header of the verify endpoint lists is allowed",
+        ],
+    ),
+    (
+        Fake(LimitFromContentLengthOnly),
+        Profile::Classic,
+        HYGIENE,
+        &[
+            "A chunked body over the server's limit on the obtain endpoint is a 413 and the connection stays usable",
+        ],
+    ),
+    (
+        Fake(RefreshLooksUpStringIdsOnly),
+        Profile::V1,
+        FORGED,
+        &["A refresh token whose user_id names the inactive account as a number is refused"],
+    ),
 ];
 
 /// Defects a property of `jwt-conformance properties` also catches: (defect, profile,

@@ -77,24 +77,40 @@ fn record(
     });
 }
 
+/// Sends an oversized JSON body with its `Content-Length`, or (` in chunks`) with chunked
+/// transfer coding, where only the bytes read can tell the server that it is over its limit.
 #[when(
-    regex = r"^I send (\d+) MiB of JSON to the (obtain|refresh|verify) endpoint over a raw connection$"
+    regex = r"^I send (\d+) MiB of JSON( in chunks)? to the (obtain|refresh|verify) endpoint over a raw connection$"
 )]
-async fn oversized(w: &mut ApiWorld, mib: usize, endpoint: String) {
+async fn oversized(w: &mut ApiWorld, mib: usize, chunked: String, endpoint: String) {
     let addr = address(w);
     let path = w.endpoint_path(&endpoint);
     let size = (mib * 1024 * 1024).max(w.t.profile.oversized_body_bytes);
     let mut body = b"{\"x\": \"".to_vec();
     body.resize(size - 2, b'a');
     body.extend_from_slice(b"\"}");
+    let framing = if chunked.is_empty() {
+        format!("Content-Length: {}", body.len())
+    } else {
+        "Transfer-Encoding: chunked".to_string()
+    };
     let mut bytes = format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\n{}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "POST {path} HTTP/1.1\r\nHost: {}\r\n{}Content-Type: application/json\r\n{framing}\r\n\r\n",
         addr.host,
         extra_lines(w),
-        body.len()
     )
     .into_bytes();
-    bytes.extend_from_slice(&body);
+    if chunked.is_empty() {
+        bytes.extend_from_slice(&body);
+    } else {
+        // A prime size: no running total of chunks lands exactly on a round limit.
+        for chunk in body.chunks(65_521) {
+            bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            bytes.extend_from_slice(chunk);
+            bytes.extend_from_slice(b"\r\n");
+        }
+        bytes.extend_from_slice(b"0\r\n\r\n");
+    }
     let mut conn = match open(w, &addr).await {
         Ok(c) => c,
         Err(e) => w.fail(format!("could not connect to {}: {e}", addr.addr)),

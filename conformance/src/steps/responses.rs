@@ -4,7 +4,7 @@ use cucumber::then;
 use serde_json::Value;
 
 use crate::world::{ApiWorld, challenge, skip};
-use conformance::{jwt, matcher, template::Escape};
+use conformance::{http::Request, jwt, matcher, template::Escape};
 
 #[then(regex = r"^the status is (\d{3})$")]
 fn status_is(w: &mut ApiWorld, expected: u16) {
@@ -233,6 +233,36 @@ fn header_does_not_list(w: &mut ApiWorld, name: String, method: String) {
         w.fail(format!(
             "expected the {name} header not to list {method}, it lists {listed:?}"
         ));
+    }
+}
+
+/// Sends every method the last response's `Allow` lists to the same URL, with the same
+/// headers and no body: a method the server advertises must not be refused as not allowed
+/// (RFC 9110 §15.5.6: a 405's `Allow` lists the methods the resource supports).
+#[then(regex = r#"^every method the header "Allow" lists is answered without a 405$"#)]
+async fn allow_methods_served(w: &mut ApiWorld) {
+    let listed = list_header(w, "Allow");
+    let Some(last) = w.history.last().map(|ex| ex.request.clone()) else {
+        w.fail("suite error: no request to repeat");
+    };
+    for method in listed {
+        let request = Request {
+            method: method.to_ascii_uppercase(),
+            url: last.url.clone(),
+            headers: last
+                .headers
+                .iter()
+                .filter(|(name, _)| !name.eq_ignore_ascii_case("content-type"))
+                .cloned()
+                .collect(),
+            body: Vec::new(),
+        };
+        let resp = w.exchange(request, true).await;
+        if resp.status == 405 {
+            w.fail(format!(
+                "expected {method}, which the Allow header lists, not to be refused with 405"
+            ));
+        }
     }
 }
 

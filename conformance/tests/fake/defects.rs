@@ -289,5 +289,13 @@ bugs! {
         // ----- expiry boundary
         /// Expiry is compared in whole seconds (`now > exp`): a token lives on through the second of its `exp`.
         ExpiryWholeSeconds,
+
+        // ----- found by mutation testing of the reference server
+        /// The token endpoints' `Allow` says `POST, OPTIONS`, but OPTIONS gets a 405 (its route was forgotten).
+        OptionsListedButRefused,
+        /// The body limit is checked against `Content-Length` only: a chunked body is read whole, whatever its size.
+        LimitFromContentLengthOnly,
+        /// Refresh looks the user up only when `user_id` is a string: a numeric id of an inactive account refreshes.
+        RefreshLooksUpStringIdsOnly,
     }
 }

@@ -3,7 +3,11 @@
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
-use hyper::{Response, StatusCode, body::Incoming, header};
+use hyper::{
+    Response, StatusCode,
+    body::{Body as _, Incoming},
+    header,
+};
 use serde_json::{Map, Value, json};
 
 use super::{App, Defect};
@@ -93,12 +97,15 @@ impl App {
     pub async fn read_body(&self, mut body: Incoming) -> Result<Bytes, BodyError> {
         let mut kept = Vec::new();
         let mut too_large = false;
+        // A chunked body has no exact size hint: only its bytes tell that it is too large.
+        let limited =
+            body.size_hint().exact().is_some() || !self.has(Defect::LimitFromContentLengthOnly);
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|_| BodyError::Malformed)?;
             let Ok(data) = frame.into_data() else {
                 continue;
             };
-            if kept.len() + data.len() > BODY_LIMIT {
+            if limited && kept.len() + data.len() > BODY_LIMIT {
                 too_large = true;
                 kept = Vec::new();
                 if self.has(Defect::OversizedBodyClosesConnection) {
@@ -152,7 +159,7 @@ impl App {
         }
         match media_type.as_str() {
             "application/json" => match serde_json::from_slice::<Value>(bytes) {
-                Ok(Value::Object(m)) => Ok(Data::Fields(m)),
+                Ok(Value::Object(m)) => Ok(Data::Fields(numbers_as_sent(bytes, m))),
                 Ok(other) => Ok(Data::NotAnObject(kind(&other))),
                 Err(_) if self.has(Defect::MalformedJsonIs500) => {
                     Err(Reply::detail(500, "Server error."))
@@ -289,10 +296,28 @@ impl App {
     }
 }
 
+/// Members that serde_json reads as floats (integers too big for 64 bits among them) as the
+/// text they were sent with: Python reads any integer exactly, and the scenarios send floats
+/// written as Python writes them.
+fn numbers_as_sent(bytes: &[u8], mut map: Map<String, Value>) -> Map<String, Value> {
+    let Ok(raw) = serde_json::from_slice::<
+        std::collections::HashMap<String, &serde_json::value::RawValue>,
+    >(bytes) else {
+        return map;
+    };
+    for (name, value) in map.iter_mut() {
+        if let (true, Some(text)) = (value.is_f64(), raw.get(name)) {
+            *value = Value::String(text.get().to_string());
+        }
+    }
+    map
+}
+
 fn kind(v: &Value) -> &'static str {
     match v {
         Value::Array(_) => "list",
         Value::String(_) => "str",
+        Value::Number(n) if n.is_f64() => "float",
         Value::Number(_) => "int",
         Value::Bool(_) => "bool",
         _ => "NoneType",

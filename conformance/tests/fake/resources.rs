@@ -186,6 +186,7 @@ impl App {
                 };
                 Ok(Reply::json(status, shown(id, &fields)))
             }
+            Method::OPTIONS => Ok(Reply::json(200, json!({})).with("allow", COLLECTION_METHODS)),
             ref other => Err(self.method_not_allowed(other, COLLECTION_METHODS)),
         }
     }
@@ -233,14 +234,18 @@ impl App {
             Method::PUT,
             Method::PATCH,
             Method::DELETE,
+            Method::OPTIONS,
         ];
+        let allow = if self.has(Defect::ItemAllowWithoutPatch) {
+            ITEM_METHODS_WITHOUT_PATCH
+        } else {
+            ITEM_METHODS
+        };
         if !allowed.contains(method) {
-            let allow = if self.has(Defect::ItemAllowWithoutPatch) {
-                ITEM_METHODS_WITHOUT_PATCH
-            } else {
-                ITEM_METHODS
-            };
             return Err(self.method_not_allowed(method, allow));
+        }
+        if *method == Method::OPTIONS {
+            return Ok(Reply::json(200, json!({})).with("allow", allow));
         }
         let Ok(id) = id.parse::<u64>() else {
             return Err(if self.has(Defect::NonNumericIdCrashes) {

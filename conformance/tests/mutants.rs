@@ -1,0 +1,142 @@
+//! The test cargo-mutants runs against each mutant of the reference server (README, "Mutation
+//! score"): the suite alone, as the real `jwt-conformance` binary, against two reference
+//! servers started here on port 0, with rotation, blacklist and short lifetimes: one checked
+//! with the `classic` profile (resources, classic bodies), one with `v1` (the simplejwt
+//! dialect, the users endpoint), and the property tests against a third, all at the same time.
+//! The test fails exactly when the suite does (exit code not 0, under `--strict`, so a SHOULD
+//! failure counts too); the server's own unit tests take no part.
+//!
+//! Ignored in ordinary runs, since `reference_server.rs` checks the same configurations:
+//! `cargo test -p conformance --no-default-features --test mutants -- --ignored`. Built
+//! without the `bundled-server` feature, the binary does not contain the reference server,
+//! so a mutant does not rebuild the suite: only the server and this test.
+
+use std::{process::Command, time::Duration};
+
+use reference_server::{Config, RunningServer, UserSpec};
+
+const KEY: &str = "mutants-test-key-3b8e1f0a6c4d2e9f7a5b";
+/// Long enough that a loaded machine (two mutants at once) does not expire tokens in flight.
+const ACCESS: Duration = Duration::from_secs(5);
+const REFRESH: Duration = Duration::from_secs(8);
+
+async fn server() -> RunningServer {
+    let mut c = Config::for_tests();
+    c.bind = ([127, 0, 0, 1], 0).into();
+    c.signing_key = Some(KEY.into());
+    c.access_lifetime = ACCESS;
+    c.refresh_lifetime = REFRESH;
+    c.users = vec![
+        UserSpec {
+            username: "frank".into(),
+            email: "frank@example.com".into(),
+            password: "frank-pw-1".into(),
+            active: true,
+        },
+        UserSpec {
+            username: "grace".into(),
+            email: "grace@example.com".into(),
+            password: "grace-pw-1".into(),
+            active: false,
+        },
+    ];
+    c.rotate_refresh_tokens = true;
+    c.blacklist_after_rotation = true;
+    reference_server::spawn(c)
+        .await
+        .expect("the reference server starts")
+}
+
+/// The target and account arguments for `base_url` checked with a profile on `base`.
+fn target_args(base_url: &str, base: &str, profile: &std::path::Path) -> Vec<String> {
+    let (login, inactive) = if base == "v1" {
+        ("frank@example.com", "grace@example.com")
+    } else {
+        ("frank", "grace")
+    };
+    [
+        "--base-url",
+        base_url,
+        "--profile",
+        &profile.to_string_lossy(),
+        "--login",
+        login,
+        "--password",
+        "frank-pw-1",
+        "--inactive-login",
+        inactive,
+        "--inactive-password",
+        "grace-pw-1",
+        "--inactive-user-id",
+        "2",
+        "--signing-key",
+        KEY,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// A profile file on `base` declaring the servers' lifetimes, rotation and blacklist.
+fn profile_file(dir: &std::path::Path, base: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("{base}.toml"));
+    let text = format!(
+        "base = \"{base}\"\n[tokens]\naccess_lifetime = \"{}s\"\nrefresh_lifetime = \"{}s\"\n\
+         rotate_refresh_tokens = true\nblacklist_after_rotation = true\n",
+        ACCESS.as_secs(),
+        REFRESH.as_secs()
+    );
+    std::fs::write(&path, text).expect("write the profile");
+    path
+}
+
+/// Runs the binary with `args`; returns whether it exited 0, and what it printed.
+fn run(args: Vec<String>) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
+        .args(&args)
+        .env_remove("BASE_URL")
+        .output()
+        .expect("the binary runs");
+    let text = format!(
+        "$ jwt-conformance {}\nexit: {:?}\n{}\n{}",
+        args.join(" "),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "run by cargo-mutants (README, Mutation score); reference_server.rs covers it"]
+async fn the_suite_passes_the_reference_server() {
+    let dir = std::env::temp_dir().join(format!("jwt-conformance-mutants-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (classic, v1, props) = (server().await, server().await, server().await);
+    let mut runs = Vec::new();
+    for (srv, base) in [(&classic, "classic"), (&v1, "v1")] {
+        let mut args = target_args(&srv.base_url(), base, &profile_file(&dir, base));
+        args.extend(["--strict", "--quiet"].map(String::from));
+        runs.push(tokio::task::spawn_blocking(move || run(args)));
+    }
+    let mut properties = vec!["properties".to_owned()];
+    properties.extend(target_args(
+        &props.base_url(),
+        "classic",
+        &profile_file(&dir, "classic"),
+    ));
+    properties.extend(["--cases", "64", "--budget", "20s", "--quiet"].map(String::from));
+    runs.push(tokio::task::spawn_blocking(move || run(properties)));
+    let mut failed = Vec::new();
+    for handle in runs {
+        let (ok, text) = handle.await.expect("the run finished");
+        if !ok {
+            failed.push(text);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        failed.is_empty(),
+        "the suite failed:\n{}",
+        failed.join("\n")
+    );
+}
