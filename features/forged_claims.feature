@@ -4,9 +4,10 @@ Feature: Claim rules, checked with tokens forged with the server's key
   differ from a genuine one in exactly one claim. That makes expiry checks
   instant and covers the claim rules: "exp" required and in the past means
   expired (leeway as the profile declares, 0 by default), "nbf" in the future
-  refused, "token_type" must match the use, "jti" required, the user must
-  exist and be active, and HS256 is the only algorithm. Without the key these
-  scenarios are skipped, with that reason.
+  refused and a passed one accepted, an "aud" naming another service refused,
+  claims the server does not know ignored, "token_type" must match the use,
+  "jti" required, the user must exist and be active, and HS256 is the only
+  algorithm. Without the key these scenarios are skipped, with that reason.
 
   Background:
     Given the server's signing key is known
@@ -30,6 +31,7 @@ Feature: Claim rules, checked with tokens forged with the server's key
     Examples:
       | case                              | forgery          | body                                                                                             |
       | whose nbf is in the future        | nbf-future       | {"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}  |
+
 
     @rule:TOK-10
     Examples:
@@ -62,6 +64,36 @@ Feature: Claim rules, checked with tokens forged with the server's key
     When I GET the protected endpoint
     Then the status is 401
 
+  @must @rule:TOK-7
+  Scenario: An access token whose nbf has passed is accepted
+    Given I authenticate with "Bearer ${access:nbf-past}"
+    When I GET the protected endpoint
+    Then the status is 200
+
+  @should @rule:TOK-23
+  Scenario: An access token minted for another audience is refused by the protected endpoint
+    Given I authenticate with "Bearer ${access:aud-other}"
+    When I GET the protected endpoint
+    Then the status is 401
+    And the body is '{"detail": "Given token not valid for any token type", "code": "token_not_valid", "...": "..."}'
+
+  @should @rule:TOK-23
+  Scenario: A refresh token minted for another audience is refused
+    When I refresh with ${refresh:aud-other}
+    Then the status is 400 or 401
+    And ${refresh} still refreshes
+
+  @must @rule:TOK-24
+  Scenario: An access token carrying a claim the server does not know is accepted
+    Given I authenticate with "Bearer ${access:extra-claim}"
+    When I GET the protected endpoint
+    Then the status is 200
+
+  @must @rule:TOK-24
+  Scenario: A refresh token carrying a claim the server does not know refreshes
+    When I refresh with ${refresh:extra-claim}
+    Then the status is 200
+
   @must @rule:TOK-12
   Scenario: An access token with a numeric user_id is accepted
     Given I authenticate with "Bearer ${access:numeric-user-id}"
@@ -90,6 +122,7 @@ Feature: Claim rules, checked with tokens forged with the server's key
       | case                      | forgery    | status | body                                      |
       | whose nbf is in the future | nbf-future | 400   | {"token": ["Token is invalid or expired."]} |
 
+
     @classic @rule:TOK-5
     Examples:
       | case                      | forgery    | status | body                                      |
@@ -110,6 +143,7 @@ Feature: Claim rules, checked with tokens forged with the server's key
     Examples:
       | case                      | forgery    | status | body                                                          |
       | whose nbf is in the future | nbf-future | 401   | {"detail": "Token is invalid", "code": "token_not_valid"}         |
+
 
     @simplejwt @rule:TOK-5
     Examples:
@@ -145,6 +179,7 @@ Feature: Claim rules, checked with tokens forged with the server's key
       | case                              | forgery       | status | body                                       |
       | signed with HS512                 | alg-HS512     | 400    | {"refresh": ["*"]}                          |
 
+
     @classic @rule:TOK-11
     Examples:
       | case                              | forgery       | status | body                                       |
@@ -172,6 +207,7 @@ Feature: Claim rules, checked with tokens forged with the server's key
     Examples:
       | case                              | forgery       | status | body                                                           |
       | signed with HS512                 | alg-HS512     | 401    | {"detail": "Token is invalid", "code": "token_not_valid"}          |
+
 
     @simplejwt @rule:TOK-11
     Examples:

@@ -96,4 +96,9 @@ Feature: Obtaining a token pair
       | 1     | int      |
       | 1.5   | float    |
       | true  | bool     |
-      | null  | NoneType |
+
+  @should @rule:OBT-6
+  Scenario: A JSON null body is a 400 saying no data was provided
+    When I POST the obtain endpoint with the JSON 'null'
+    Then the status is 400
+    And the body is '{"non_field_errors": ["No data provided"]}'

@@ -245,6 +245,9 @@ pub const DERIVATIONS: &[&str] = &[
     "inactive-user-numeric",
     "user-id-list",
     "user-id-object",
+    "nbf-past",
+    "aud-other",
+    "extra-claim",
     "with-kid",
     "with-jku",
     "with-x5u",
@@ -274,6 +277,12 @@ pub const NOT_ASYMMETRIC: &str =
 
 /// The key an attacker signs with when a header parameter could make a server use it.
 pub const ATTACKER_KEY: &[u8] = b"the-attackers-own-key-for-header-parameters";
+
+/// The audience of a token minted for another service that shares the key (TOK-23).
+pub const OTHER_AUDIENCE: &str = "https://another-service.example/";
+
+/// A claim no server knows, named collision-resistantly as RFC 7519 §4.2 asks (TOK-24).
+pub const EXTRA_CLAIM: &str = "https://jwt-conformance.example/note";
 
 /// A user id no deployment is expected to have.
 pub const UNKNOWN_USER_ID: i64 = 987_654_321;
@@ -626,6 +635,23 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
             };
             claims.insert(forge.names.user_id_claim.clone(), wrapped);
         }
+        // `nbf` at the issue time: passed, as a deployment that writes `nbf` would set it.
+        "nbf-past" => {
+            let nbf = claims
+                .get("iat")
+                .and_then(Value::as_i64)
+                .unwrap_or(now - 60);
+            claims.insert("nbf".into(), json!(nbf));
+        }
+        "aud-other" => {
+            claims.insert("aud".into(), json!(OTHER_AUDIENCE));
+        }
+        "extra-claim" => {
+            claims.insert(
+                EXTRA_CLAIM.into(),
+                json!("a claim this server does not know"),
+            );
+        }
         "numeric-user-id" => {
             let n = match claims.get(&forge.names.user_id_claim) {
                 Some(Value::Number(n)) => n.as_i64(),
@@ -920,6 +946,27 @@ mod tests {
         assert!(verifies(&d, b""));
         let d = derive(&t, "type-numeric", &forge(Some(KEY))).expect("derives");
         assert_eq!(decode(&d).expect("decodes").claims["token_type"], json!(1));
+    }
+
+    #[test]
+    fn claims_added_for_tok_7_23_24_keep_the_rest_and_the_signature() {
+        let t = token();
+        let original = decode(&t).expect("decodes").claims;
+        for (name, claim, value) in [
+            ("nbf-past", "nbf", original["iat"].clone()),
+            ("aud-other", "aud", json!(OTHER_AUDIENCE)),
+            (
+                "extra-claim",
+                EXTRA_CLAIM,
+                json!("a claim this server does not know"),
+            ),
+        ] {
+            let d = derive(&t, name, &forge(Some(KEY))).expect("derives");
+            assert!(verifies(&d, KEY), "{name}");
+            let mut claims = decode(&d).expect("decodes").claims;
+            assert_eq!(claims.remove(claim), Some(value), "{name}");
+            assert_eq!(claims, original, "{name}");
+        }
     }
 
     #[test]

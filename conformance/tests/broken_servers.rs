@@ -393,6 +393,24 @@ const CASES: &[(Broken, Profile, &str, &[&str])] = &[
         ],
     ),
     (
+        Fake(NbfComparedBackwards),
+        Profile::Classic,
+        FORGED,
+        &[
+            "An access token whose nbf has passed is accepted",
+            "An access token whose nbf is in the future is refused by the protected endpoint",
+        ],
+    ),
+    (
+        Fake(UnknownClaimsRefused),
+        Profile::Classic,
+        FORGED,
+        &[
+            "An access token carrying a claim the server does not know is accepted",
+            "A refresh token carrying a claim the server does not know refreshes",
+        ],
+    ),
+    (
         Fake(TokensWithoutExpNeverExpire),
         Profile::Classic,
         FORGED,

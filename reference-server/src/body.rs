@@ -154,7 +154,9 @@ pub async fn decode(headers: &HeaderMap, body: &RawBody) -> Result<FormData, Api
     } else if is("application/x-www-form-urlencoded") {
         Ok(decode_form(bytes))
     } else if is("multipart/form-data") {
-        decode_multipart(&content_type(), bytes.clone()).await
+        // Boxed: multipart's parser makes the largest future of any body, and every handler's
+        // future would otherwise be that large, copied on each request whatever its body.
+        Box::pin(decode_multipart(&content_type(), bytes.clone())).await
     } else {
         // DRF names the Content-Type as the client sent it, parameters included.
         Err(ApiError::UnsupportedMediaType(
@@ -166,6 +168,7 @@ pub async fn decode(headers: &HeaderMap, body: &RawBody) -> Result<FormData, Api
 fn decode_json(bytes: &[u8]) -> Result<FormData, ApiError> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(map)) => Ok(keep_big_integers(bytes, map)),
+        Ok(Value::Null) => Err(ApiError::NoData),
         Ok(other) => Err(ApiError::NotADictionary(python_type_name(&other))),
         Err(err) => Err(ApiError::ParseError(format!("JSON parse error - {err}"))),
     }
@@ -410,13 +413,16 @@ mod tests {
             ("1", "int"),
             ("1.5", "float"),
             ("true", "bool"),
-            ("null", "NoneType"),
         ] {
             assert!(
                 matches!(decoded("application/json", body).await, Err(ApiError::NotADictionary(n)) if n == name),
                 "{body}"
             );
         }
+        assert!(matches!(
+            decoded("application/json", "null").await,
+            Err(ApiError::NoData)
+        ));
         assert!(matches!(
             decoded("multipart/form-data", "--XX--").await,
             Err(ApiError::ParseError(ref m)) if m.starts_with("Multipart form parse error - ")

@@ -53,6 +53,10 @@ pub enum ApiError {
     /// 400 `{"non_field_errors":["Invalid data. Expected a dictionary, but got <type>."]}`.
     #[error("Invalid data. Expected a dictionary, but got {0}.")]
     NotADictionary(&'static str),
+    /// 400 `{"non_field_errors":["No data provided"]}`: a JSON `null` body. DRF's serializer
+    /// refuses `None` as a null field, then words that error for a whole body (its `errors`).
+    #[error("No data provided")]
+    NoData,
     /// 400 with per-field messages.
     #[error("invalid fields")]
     Invalid(FieldErrors),
@@ -118,6 +122,7 @@ impl ApiError {
             | ApiError::BadRequestTarget
             | ApiError::MissingHost
             | ApiError::NotADictionary(_)
+            | ApiError::NoData
             | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized { .. } | ApiError::InvalidAccessToken(_) => {
                 StatusCode::UNAUTHORIZED
@@ -133,7 +138,7 @@ impl ApiError {
         let status = self.status();
         let mut response = match &self {
             ApiError::Invalid(errors) => reply::json(status, errors),
-            ApiError::NotADictionary(_) => reply::json(
+            ApiError::NotADictionary(_) | ApiError::NoData => reply::json(
                 status,
                 &FieldErrors::single("non_field_errors", &self.to_string()),
             ),

@@ -512,28 +512,30 @@ where
                 Ok(refused)
             });
         }
+        // What the panic log names; a clone of the URI shares its bytes, nothing is copied
+        // on the way of a request that does not panic.
         let method = request.method().clone();
-        let path = request.uri().path().to_owned();
-        let started = std::panic::catch_unwind(AssertUnwindSafe(|| self.inner.call(request)));
-        Box::pin(async move {
-            let _in_service = in_service;
-            let outcome = match started {
-                Ok(future) => AssertUnwindSafe(future).catch_unwind().await,
-                Err(panic) => Err(panic),
-            };
-            match outcome {
-                Ok(answer) => answer,
-                Err(panic) => {
-                    let message = panic
-                        .downcast_ref::<&str>()
-                        .map(|text| (*text).to_owned())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    tracing::error!(%method, path, panic = message, "a request handler panicked; answered 500");
-                    Ok(ApiError::Internal.into_response())
-                }
-            }
-        })
+        let uri = request.uri().clone();
+        let answered = move |outcome: std::thread::Result<Result<Response, Infallible>>| {
+            drop(in_service);
+            outcome.unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|text| (*text).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                let path = uri.path();
+                tracing::error!(%method, path, panic = message, "a request handler panicked; answered 500");
+                Ok(ApiError::Internal.into_response())
+            })
+        };
+        // The route's future goes into the box as it is, wrapped but not moved into an
+        // `async` block: such a block would hold it twice (before and while it is awaited),
+        // and every request would copy both into the heap.
+        match std::panic::catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
+            Ok(future) => Box::pin(AssertUnwindSafe(future).catch_unwind().map(answered)),
+            Err(panic) => Box::pin(std::future::ready(answered(Err(panic)))),
+        }
     }
 }
 

@@ -82,6 +82,10 @@ bugs! {
         AnyHmacAccepted,
         /// `nbf` is never checked.
         NbfIgnored,
+        /// `nbf` is compared the wrong way round: a passed `nbf` is refused, a future one accepted.
+        NbfComparedBackwards,
+        /// Claims are read into a closed set (`deny_unknown_fields`): a token with a claim the server does not know is refused.
+        UnknownClaimsRefused,
         /// A token without `exp` never expires (PyJWT's default when `exp` is not required).
         TokensWithoutExpNeverExpire,
         /// A token without `jti` is accepted.

@@ -194,6 +194,13 @@ impl App {
     ) -> Result<[Option<String>; N], Reply> {
         let map = match data {
             Data::Fields(m) => m,
+            // DRF words a null body's error for the whole body.
+            Data::NotAnObject("NoneType") => {
+                return Err(Reply::json(
+                    400,
+                    json!({"non_field_errors": ["No data provided"]}),
+                ));
+            }
             Data::NotAnObject(kind) => {
                 return Err(Reply::json(
                     400,

@@ -290,7 +290,24 @@ impl App {
         }
         let now = now();
         let int = |name: &str| claims.get(name).and_then(Value::as_i64);
-        if int("nbf").is_some_and(|nbf| nbf > now) && !self.has(Defect::NbfIgnored) {
+        let not_yet = |nbf: i64| {
+            if self.has(Defect::NbfComparedBackwards) {
+                nbf <= now
+            } else {
+                nbf > now
+            }
+        };
+        if int("nbf").is_some_and(not_yet) && !self.has(Defect::NbfIgnored) {
+            return Err(Refusal::Invalid);
+        }
+        // No audience is configured: a token that names one is not for this server (PyJWT).
+        if claims.contains_key("aud") {
+            return Err(Refusal::Invalid);
+        }
+        const KNOWN: [&str; 7] = ["token_type", "exp", "iat", "nbf", "aud", "jti", "user_id"];
+        if self.has(Defect::UnknownClaimsRefused)
+            && claims.keys().any(|k| !KNOWN.contains(&k.as_str()))
+        {
             return Err(Refusal::Invalid);
         }
         // PyJWT, under stock simplejwt, refuses a token issued in the future.
