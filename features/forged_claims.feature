@@ -83,6 +83,27 @@ Feature: Claim rules, checked with tokens forged with the server's key
     Then the status is 400 or 401
     And ${refresh} still refreshes
 
+  @must @rule:TOK-6
+  Scenario: An access token that expired within the declared leeway is accepted
+    Given the profile declares a leeway of 4 seconds or more
+    And I authenticate with "Bearer ${access:expired-within-leeway}"
+    When I GET the protected endpoint
+    Then the status is 200
+
+  @must @rule:TOK-7
+  Scenario: An access token whose nbf is within the declared leeway is accepted
+    Given the profile declares a leeway of 4 seconds or more
+    And I authenticate with "Bearer ${access:nbf-within-leeway}"
+    When I GET the protected endpoint
+    Then the status is 200
+
+  @should @rule:TOK-8
+  Scenario: An access token issued within the declared leeway in the future is accepted
+    Given the profile declares a leeway of 4 seconds or more
+    And I authenticate with "Bearer ${access:iat-within-leeway}"
+    When I GET the protected endpoint
+    Then the status is 200
+
   @must @rule:TOK-24
   Scenario: An access token carrying a claim the server does not know is accepted
     Given I authenticate with "Bearer ${access:extra-claim}"

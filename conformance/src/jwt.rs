@@ -248,6 +248,9 @@ pub const DERIVATIONS: &[&str] = &[
     "nbf-past",
     "aud-other",
     "extra-claim",
+    "expired-within-leeway",
+    "nbf-within-leeway",
+    "iat-within-leeway",
     "with-kid",
     "with-jku",
     "with-x5u",
@@ -277,6 +280,10 @@ pub const NOT_ASYMMETRIC: &str =
 
 /// The key an attacker signs with when a header parameter could make a server use it.
 pub const ATTACKER_KEY: &[u8] = b"the-attackers-own-key-for-header-parameters";
+
+/// The smallest declared leeway, in seconds, whose granting the suite checks: smaller ones
+/// leave too little room around its estimate of the server's clock.
+pub const MIN_LEEWAY_CHECKED: i64 = 4;
 
 /// The audience of a token minted for another service that shares the key (TOK-23).
 pub const OTHER_AUDIENCE: &str = "https://another-service.example/";
@@ -642,6 +649,21 @@ fn derive_with_key(d: &Decoded, name: &str, forge: &Forge<'_>) -> Result<String,
                 .and_then(Value::as_i64)
                 .unwrap_or(now - 60);
             claims.insert("nbf".into(), json!(nbf));
+        }
+        // Inside a declared leeway of at least MIN_LEEWAY_CHECKED seconds, with a second or
+        // more to spare either side of the estimate of the server's clock.
+        "expired-within-leeway" => {
+            let exp = now - 1;
+            claims.insert("exp".into(), json!(exp));
+            claims.insert("iat".into(), json!(exp - lifetime));
+        }
+        "nbf-within-leeway" => {
+            claims.insert("nbf".into(), json!(now + forge.leeway / 2));
+        }
+        "iat-within-leeway" => {
+            let iat = now + forge.leeway / 2;
+            claims.insert("iat".into(), json!(iat));
+            claims.insert("exp".into(), json!(iat + lifetime));
         }
         "aud-other" => {
             claims.insert("aud".into(), json!(OTHER_AUDIENCE));

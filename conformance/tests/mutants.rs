@@ -1,8 +1,9 @@
 //! The test cargo-mutants runs against each mutant of the reference server (README, "Mutation
-//! score"): the suite alone, as the real `jwt-conformance` binary, against two reference
-//! servers started here on port 0, with rotation, blacklist and short lifetimes: one checked
-//! with the `classic` profile (resources, classic bodies), one with `v1` (the simplejwt
-//! dialect, the users endpoint), and the property tests against a third, all at the same time.
+//! score"): the suite alone, as the real `jwt-conformance` binary, against reference servers
+//! started here on port 0, with rotation, blacklist and short lifetimes: one checked with the
+//! `classic` profile (resources, classic bodies), one with `v1` (the simplejwt dialect, the
+//! users endpoint), the property tests against a third, and the keyed scenarios (forged claims,
+//! algorithm confusion) against a fourth that signs RS256, all at the same time.
 //! The test fails exactly when the suite does (exit code not 0, under `--strict`, so a SHOULD
 //! failure counts too); the server's own unit tests take no part.
 //!
@@ -19,11 +20,37 @@ const KEY: &str = "mutants-test-key-3b8e1f0a6c4d2e9f7a5b";
 /// Long enough that a loaded machine (two mutants at once) does not expire tokens in flight.
 const ACCESS: Duration = Duration::from_secs(5);
 const REFRESH: Duration = Duration::from_secs(8);
+/// The RS256 server's leeway, which its profile declares: the scenarios of a granted leeway run
+/// there (4 s is the least they check).
+const LEEWAY: Duration = Duration::from_secs(4);
 
 async fn server() -> RunningServer {
+    spawn(Config::for_tests()).await
+}
+
+/// A key file of the suite's test data.
+fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The same server signing RS256 with the test key pair: its token code takes the asymmetric
+/// paths, which the suite's keyed scenarios then check (TOK-21, TOK-22 and the claim rules).
+async fn rs256_server() -> RunningServer {
     let mut c = Config::for_tests();
+    c.algorithm = reference_server::keys::Algorithm::Rs256;
+    c.private_key_file = Some(data("rs256-private.pem").into());
+    c.public_key_file = Some(data("rs256-public.pem").into());
+    c.leeway = LEEWAY;
+    spawn(c).await
+}
+
+async fn spawn(mut c: Config) -> RunningServer {
     c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
+    if c.private_key_file.is_none() {
+        c.signing_key = Some(KEY.into());
+    } else {
+        c.signing_key = None;
+    }
     c.access_lifetime = ACCESS;
     c.refresh_lifetime = REFRESH;
     c.users = vec![
@@ -76,11 +103,22 @@ fn target_args(base_url: &str, base: &str, profile: &std::path::Path) -> Vec<Str
     .to_vec()
 }
 
-/// A profile file on `base` declaring the servers' lifetimes, rotation and blacklist.
+/// A profile file on `base` declaring the servers' lifetimes, rotation and blacklist (and
+/// RS256 for the profile named `rs256`, on `v1`).
 fn profile_file(dir: &std::path::Path, base: &str) -> std::path::PathBuf {
     let path = dir.join(format!("{base}.toml"));
+    let (base, algorithm) = match base {
+        "rs256" => (
+            "v1",
+            format!(
+                "algorithm = \"RS256\"\nleeway = \"{}s\"\n",
+                LEEWAY.as_secs()
+            ),
+        ),
+        other => (other, String::new()),
+    };
     let text = format!(
-        "base = \"{base}\"\n[tokens]\naccess_lifetime = \"{}s\"\nrefresh_lifetime = \"{}s\"\n\
+        "base = \"{base}\"\n[tokens]\n{algorithm}access_lifetime = \"{}s\"\nrefresh_lifetime = \"{}s\"\n\
          rotate_refresh_tokens = true\nblacklist_after_rotation = true\n",
         ACCESS.as_secs(),
         REFRESH.as_secs()
@@ -112,12 +150,32 @@ async fn the_suite_passes_the_reference_server() {
     let dir = std::env::temp_dir().join(format!("jwt-conformance-mutants-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let (classic, v1, props) = (server().await, server().await, server().await);
+    let rs256 = rs256_server().await;
     let mut runs = Vec::new();
     for (srv, base) in [(&classic, "classic"), (&v1, "v1")] {
         let mut args = target_args(&srv.base_url(), base, &profile_file(&dir, base));
         args.extend(["--strict", "--quiet"].map(String::from));
         runs.push(tokio::task::spawn_blocking(move || run(args)));
     }
+    // The RS256 server: only the scenarios that forge tokens with its keys (the rest of the
+    // suite does not depend on the algorithm, and the v1 run above checks it).
+    let mut args = target_args(&rs256.base_url(), "v1", &profile_file(&dir, "rs256"));
+    let at = args
+        .iter()
+        .position(|a| a == "--signing-key")
+        .expect("--signing-key");
+    args.drain(at..at + 2);
+    args.extend([
+        "--signing-key-file".to_owned(),
+        data("rs256-private.pem"),
+        "--verifying-key-file".to_owned(),
+        data("rs256-public.pem"),
+        "--tags".to_owned(),
+        "@asymmetric or @needs-key".to_owned(),
+        "--strict".to_owned(),
+        "--quiet".to_owned(),
+    ]);
+    runs.push(tokio::task::spawn_blocking(move || run(args)));
     let mut properties = vec!["properties".to_owned()];
     properties.extend(target_args(
         &props.base_url(),

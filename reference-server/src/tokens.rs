@@ -384,11 +384,6 @@ impl Tokens {
         self
     }
 
-    /// The algorithm every token is signed and checked with.
-    pub fn algorithm(&self) -> Algorithm {
-        self.algorithm
-    }
-
     /// A pair for a user who just logged in; both share `iat`.
     pub fn obtain_pair(&self, user_id: u64) -> TokenPair {
         let now = now_seconds();

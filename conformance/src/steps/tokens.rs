@@ -26,6 +26,18 @@ fn declares_asymmetric(w: &mut ApiWorld) {
     }
 }
 
+#[given("the profile declares a leeway of 4 seconds or more")]
+fn declares_leeway(w: &mut ApiWorld) {
+    let declared = w.t.profile.leeway;
+    if declared.as_secs() < jwt::MIN_LEEWAY_CHECKED.unsigned_abs() {
+        skip(format!(
+            "the profile declares no leeway of {} s or more ([tokens] leeway; it declares {:?})",
+            jwt::MIN_LEEWAY_CHECKED,
+            declared
+        ));
+    }
+}
+
 #[given("the server's public key is known")]
 fn public_key_known(w: &mut ApiWorld) {
     if w.t.public_keys.is_none() {
