@@ -152,7 +152,7 @@ async fn target() -> Result<(Origin, Account, Option<reference_server::RunningSe
             None,
         ));
     }
-    let (server, account) = load::bundled::start(&Profile::classic()).await?;
+    let (server, account) = conformance::bundled::start_for_load(&Profile::classic()).await?;
     let origin = Origin::parse(&server.base_url()).await?;
     Ok((origin, account, Some(server)))
 }

@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn every_rule_of_the_contract_is_checked() {
-        let mut named: Vec<String> = crate::world::INVARIANT_RULES
+        let mut named: Vec<String> = conformance::checks::EVERY_RESPONSE
             .iter()
             .map(|r| r.to_string())
             .collect();

@@ -12,6 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{
     jwt,
+    profile::WireNames,
     redact::Redactor,
     tls::{Stream, Transport},
 };
@@ -27,6 +28,55 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// Body bytes, possibly empty.
     pub body: Vec<u8>,
+}
+
+impl Request {
+    /// A request with no header and no body.
+    pub fn new(method: &str, url: impl Into<String>) -> Request {
+        Request {
+            method: method.to_string(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// `GET url`.
+    pub fn get(url: impl Into<String>) -> Request {
+        Request::new("GET", url)
+    }
+
+    /// `POST url`.
+    pub fn post(url: impl Into<String>) -> Request {
+        Request::new("POST", url)
+    }
+
+    /// Adds a header field.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Request {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Authenticates with an access token, in the deployment's header and scheme
+    /// (`Authorization: Bearer <token>` unless the profile renames them).
+    pub fn bearer(self, wire: &WireNames, token: &str) -> Request {
+        let (name, value) = wire.authorization(token);
+        self.header(name, value)
+    }
+
+    /// A JSON body, typed `application/json`.
+    pub fn json(self, body: &Value) -> Request {
+        self.body("application/json", body.to_string().into_bytes())
+    }
+
+    /// A body of this Content-Type (none when `content_type` is empty).
+    pub fn body(mut self, content_type: &str, bytes: Vec<u8>) -> Request {
+        if !content_type.is_empty() {
+            self = self.header("Content-Type", content_type);
+        }
+        self.body = bytes;
+        self
+    }
 }
 
 /// One response, whole.

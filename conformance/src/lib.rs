@@ -4,6 +4,8 @@
 //! Nothing here comes from the reference server: the suite is an independent reading of
 //! the contract (`CONTRACT.md`), and its expectations are written out in the `.feature` files.
 
+pub mod bundled;
+pub mod checks;
 pub mod contract;
 pub mod html;
 pub mod http;

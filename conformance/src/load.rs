@@ -20,7 +20,6 @@ mod workload;
 
 use std::fmt;
 use std::io::{IsTerminal as _, Write as _};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -29,27 +28,27 @@ pub use client::{Budget, Connection, Dial, Failure, Live, Reply, Tally, drive, h
 pub use report::{Check, Curve, Curves, Latency, LoadReport, Percentiles, Requests};
 pub use workload::{Origin, Prepared, Workload, prepare};
 
-use crate::profile::Profile;
-use crate::target::Account;
+use crate::bundled;
+use crate::profile::{self, Profile};
+use crate::target::{Account, NoEndpoint, path_of};
 use crate::tls::Transport;
 
-/// Which request a load run repeats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which request a load run repeats; `--endpoint` takes the kebab-case names (`verify`,
+/// `verify-v1`, `resource`, `obtain`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Endpoint {
-    /// POST the profile's verify path with a valid access token.
+    // POST the profile's verify path with a valid access token. (Plain comments: a doc
+    // comment here would become the value's help, and change `--help`.)
     Verify,
-    /// POST `/api/v1/token/verify/` (the v1 layout's verify path) with a valid access token.
+    // POST `/api/v1/token/verify/` (the v1 layout's verify path) with a valid access token.
     VerifyV1,
-    /// GET one item of the profile's resource collection with a Bearer access token.
+    // GET one item of the profile's resource collection with a Bearer access token.
     Resource,
-    /// POST the account's credentials to the obtain path: a login, slow by design.
+    // POST the account's credentials to the obtain path: a login, slow by design.
     Obtain,
 }
 
 impl Endpoint {
-    /// The names `--endpoint` accepts.
-    pub const NAMES: [&'static str; 4] = ["verify", "verify-v1", "resource", "obtain"];
-
     /// The name `--endpoint` gives it.
     pub fn name(self) -> &'static str {
         match self {
@@ -59,21 +58,16 @@ impl Endpoint {
             Endpoint::Obtain => "obtain",
         }
     }
-}
 
-impl FromStr for Endpoint {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "verify" => Ok(Endpoint::Verify),
-            "verify-v1" => Ok(Endpoint::VerifyV1),
-            "resource" => Ok(Endpoint::Resource),
-            "obtain" => Ok(Endpoint::Obtain),
-            _ => Err(format!(
-                "unknown endpoint {s:?} (one of {})",
-                Endpoint::NAMES.join(", ")
-            )),
-        }
+    /// The path it goes to, of `profile` (the v1 layout's for `VerifyV1`).
+    fn path(self, profile: &Profile) -> Result<String, NoEndpoint> {
+        let (profile, endpoint) = match self {
+            Endpoint::Verify => (profile, profile::Endpoint::Verify),
+            Endpoint::VerifyV1 => (&Profile::v1(), profile::Endpoint::Verify),
+            Endpoint::Resource => (profile, profile::Endpoint::Resources),
+            Endpoint::Obtain => (profile, profile::Endpoint::Obtain),
+        };
+        path_of(profile, endpoint).map(str::to_string)
     }
 }
 
@@ -209,7 +203,7 @@ pub async fn run(options: Options) -> Result<LoadReport, String> {
             (origin, Account { login, password }, None)
         }
         None => {
-            let (server, account) = bundled::start(&profile).await?;
+            let (server, account) = bundled::start_for_load(&profile).await?;
             let origin = Origin::resolve(&bundled::base_url(&server), &transport).await?;
             if options.progress {
                 eprintln!(
@@ -289,83 +283,18 @@ async fn progress_line(live: Arc<Live>, start: Instant, duration: Duration) {
     }
 }
 
-/// The bundled reference server, for a run without --base-url (and for the HTTP benches).
-pub mod bundled {
-    use super::Account;
-    use crate::profile::Profile;
-
-    #[cfg(feature = "bundled-server")]
-    pub type Server = reference_server::RunningServer;
-    /// Without the feature no server can run: there is no value of this type.
-    #[cfg(not(feature = "bundled-server"))]
-    #[derive(Debug)]
-    pub enum Server {}
-
-    #[cfg(feature = "bundled-server")]
-    pub fn base_url(server: &Server) -> String {
-        server.base_url()
-    }
-    #[cfg(not(feature = "bundled-server"))]
-    pub fn base_url(_: &Server) -> String {
-        String::new()
-    }
-
-    /// A reference server on 127.0.0.1:0 with one account (random password, random key) and
-    /// an access lifetime far beyond any run.
-    #[cfg(feature = "bundled-server")]
-    pub async fn start(profile: &Profile) -> Result<(Server, Account), String> {
-        use rand::Rng as _;
-        use std::time::Duration;
-
-        let password: String = rand::thread_rng()
-            .sample_iter(rand::distributions::Alphanumeric)
-            .take(20)
-            .map(char::from)
-            .collect();
-        let mut config = reference_server::Config::for_tests();
-        config.bind = ([127, 0, 0, 1], 0).into();
-        config.signing_key = None;
-        config.access_lifetime = Duration::from_secs(2 * 3600);
-        config.refresh_lifetime = Duration::from_secs(4 * 3600);
-        config.users = vec![reference_server::UserSpec {
-            username: "alice".into(),
-            email: "alice@example.com".into(),
-            password: password.clone(),
-            active: true,
-        }];
-        let server = reference_server::spawn(config)
-            .await
-            .map_err(|e| format!("cannot start the bundled reference server: {e}"))?;
-        let login = if profile.login_field == "email" {
-            "alice@example.com"
-        } else {
-            "alice"
-        };
-        Ok((
-            server,
-            Account {
-                login: login.into(),
-                password,
-            },
-        ))
-    }
-
-    #[cfg(not(feature = "bundled-server"))]
-    pub async fn start(_: &Profile) -> Result<(Server, Account), String> {
-        Err("no --base-url given, and this build has no bundled reference server (feature `bundled-server`)".into())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn endpoints_parse_by_name() {
-        for name in Endpoint::NAMES {
-            assert_eq!(name.parse::<Endpoint>().unwrap().name(), name);
+        use clap::ValueEnum as _;
+        for e in Endpoint::value_variants() {
+            let name = e.name();
+            assert_eq!(Endpoint::from_str(name, false), Ok(*e));
         }
-        assert!("verifyy".parse::<Endpoint>().is_err());
+        assert!(Endpoint::from_str("verifyy", false).is_err());
     }
 
     #[test]

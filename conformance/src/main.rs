@@ -3,24 +3,21 @@
 //! Exit codes: 0 the target conforms; 1 at least one MUST failed (or a SHOULD under
 //! --strict); 2 the run could not happen (bad arguments, unreachable target, failed login).
 
-mod bundled;
 mod cli;
 mod collector;
 mod features;
+mod plan;
 mod preflight;
 mod runner;
 mod steps;
 mod world;
 
-use std::{process::ExitCode, sync::Arc};
+use std::process::ExitCode;
 
 use clap::Parser as _;
 use conformance::{
-    http::Client,
     known::KnownFailures,
-    profile::Profile,
     report::{self, Report},
-    target::{Account, Target},
     tls::Transport,
 };
 
@@ -77,13 +74,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// One planned run: a target, and (for the bundled server) what keeps it alive.
-struct Plan {
-    target: Arc<Target>,
-    preflight: preflight::Findings,
-    _server: Option<bundled::Server>,
-}
-
 async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
     let features = features::load(args.features_dir.as_deref())?;
     let known = match &args.known_failures {
@@ -107,7 +97,7 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
         concurrency: usize::from(args.concurrency),
         progress: !args.target.quiet,
     };
-    let plans = plans(&args.target).await?;
+    let plans = plan::plans(&args.target).await?;
 
     let mut reports: Vec<Report> = Vec::new();
     for plan in plans {
@@ -163,20 +153,10 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
     Ok(reports.iter().all(Report::conforms))
 }
 
-/// The targets to check: the one the user named, or the bundled reference servers.
-async fn plans(args: &cli::TargetArgs) -> Result<Vec<Plan>, Unusable> {
-    let transport = Transport::new(&args.transport())?;
-    let client = Client::with_transport(args.request_timeout, transport)?;
-    match &args.base_url {
-        Some(url) => Ok(vec![remote_plan(args, url, client).await?]),
-        None => bundled::plans(args, client).await,
-    }
-}
-
 /// `jwt-conformance properties`: the property tests against each target.
 async fn properties(args: cli::PropertiesArgs) -> Result<bool, Unusable> {
     let mut all_hold = true;
-    for plan in plans(&args.target).await? {
+    for plan in plan::plans(&args.target).await? {
         let t = plan.target.clone();
         if !args.target.quiet {
             eprintln!(
@@ -212,7 +192,7 @@ async fn load(args: cli::LoadArgs) -> Result<bool, Unusable> {
         profile: args.target.profile.clone(),
         login: args.target.login.clone(),
         password: args.target.password.clone(),
-        endpoint: args.endpoint.parse()?,
+        endpoint: args.endpoint,
         connections: usize::from(args.connections),
         duration: args.duration,
         rate: args.rate,
@@ -235,63 +215,4 @@ async fn load(args: cli::LoadArgs) -> Result<bool, Unusable> {
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     Ok(report.passed)
-}
-
-/// A run against the URL the user gave.
-async fn remote_plan(args: &cli::TargetArgs, url: &str, client: Client) -> Result<Plan, Unusable> {
-    let base_url = url.trim_end_matches('/').to_string();
-    let parsed = reqwest::Url::parse(&base_url)
-        .map_err(|e| format!("--base-url {url:?} is not a URL: {e}"))?;
-    if !["http", "https"].contains(&parsed.scheme()) {
-        return Err(Unusable(format!(
-            "--base-url {url:?} must be http:// or https://"
-        )));
-    }
-    let profile = Profile::load(args.profile.as_deref().unwrap_or("classic"))?;
-    let (Some(login), Some(password)) = (args.login.clone(), args.password.clone()) else {
-        return Err(Unusable(
-            "--login and --password (or LOGIN and PASSWORD) are needed: the suite logs in with an existing active account".into(),
-        ));
-    };
-    let account = Account { login, password };
-    let inactive = match (args.inactive_login.clone(), args.inactive_password.clone()) {
-        (Some(login), Some(password)) => Some(Account { login, password }),
-        (None, None) => None,
-        _ => {
-            return Err(Unusable(
-                "--inactive-login and --inactive-password go together".into(),
-            ));
-        }
-    };
-    let (signing_key, private_key, public_keys) = conformance::target::read_keys(
-        &profile,
-        args.signing_key.as_deref(),
-        args.signing_key_file.as_deref(),
-        args.verifying_key_file.as_deref(),
-    )
-    .map_err(Unusable)?;
-    let mut target = Target {
-        redactor: Target::redactor_for(
-            &account,
-            inactive.as_ref(),
-            signing_key.as_deref(),
-            client.transport(),
-        ),
-        base_url,
-        profile,
-        account,
-        inactive,
-        inactive_user_id: args.inactive_user_id.clone(),
-        signing_key,
-        private_key,
-        public_keys,
-        max_wait: args.max_wait,
-        client,
-    };
-    let preflight = preflight::check(&mut target).await.map_err(Unusable)?;
-    Ok(Plan {
-        target: Arc::new(target),
-        preflight,
-        _server: None,
-    })
 }

@@ -14,7 +14,7 @@ use conformance::{
     http::{Request, TransportError},
     jwt,
     keys::KeySet,
-    target::Target,
+    target::{self, Target},
 };
 
 /// What preflight found out about the target.
@@ -66,15 +66,8 @@ async fn fetch_jwks(t: &mut Target) -> Result<(), String> {
     if t.public_keys.is_some() {
         return Ok(());
     }
-    let ex = t
-        .client
-        .send(Request {
-            method: "GET".into(),
-            url: url.clone(),
-            headers: vec![("Accept".into(), "application/json".into())],
-            body: Vec::new(),
-        })
-        .await;
+    let request = Request::get(url.clone()).header("Accept", "application/json");
+    let ex = t.client.send(request).await;
     let resp = ex
         .outcome
         .map_err(|e| format!("cannot fetch the profile's jwks_url {url}: {e}"))?;
@@ -109,24 +102,17 @@ async fn fetch_jwks(t: &mut Target) -> Result<(), String> {
 /// how a missing route looks whatever serves it. Anything but a 404 keeps it, so a broken
 /// endpoint is checked, not skipped.
 async fn probe_optional(t: &mut Target) {
-    for name in t.profile.optional.clone() {
-        let Some(path) = t.profile.endpoint(&name).map(str::to_string) else {
+    for endpoint in t.profile.optional.clone() {
+        let Some(path) = t.profile.endpoint(endpoint).map(str::to_string) else {
             continue;
         };
-        let ex = t
-            .client
-            .send(Request {
-                method: "POST".into(),
-                url: t.url(&path),
-                headers: vec![("Content-Type".into(), "application/json".into())],
-                body: b"{}".to_vec(),
-            })
-            .await;
+        let probe = Request::post(t.url(&path)).json(&json!({}));
+        let ex = t.client.send(probe).await;
         if matches!(&ex.outcome, Ok(r) if r.status == 404) {
             t.profile.drop_endpoint(
-                &name,
+                endpoint,
                 format!(
-                    "the target has no {name} endpoint (probed POST {path} before the run: 404)"
+                    "the target has no {endpoint} endpoint (probed POST {path} before the run: 404)"
                 ),
             );
         }
@@ -134,31 +120,17 @@ async fn probe_optional(t: &mut Target) {
 }
 
 async fn login(t: &Target) -> Result<Findings, String> {
-    let Some(path) = t.profile.endpoints.obtain.as_deref() else {
-        return Err(format!("profile {} has no obtain endpoint", t.profile.name));
-    };
-    let url = t.url(path);
-    let body =
-        json!({ t.profile.login_field.clone(): t.account.login, "password": t.account.password });
-    let ex = t
-        .client
-        .send(Request {
-            method: "POST".into(),
-            url: url.clone(),
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: body.to_string().into_bytes(),
-        })
-        .await;
+    let request = t.login().map_err(|e| e.to_string())?;
+    let url = request.url.clone();
+    let ex = t.client.send(request).await;
     let resp = match ex.outcome {
         Ok(r) => r,
+        // A certificate the run does not trust is said as it is, without "could not connect".
         Err(TransportError::Connect(why)) if why.contains(conformance::tls::NOT_TRUSTED) => {
-            return Err(format!("cannot reach {}: {why}", t.base_url));
+            return Err(target::cannot_reach(&t.base_url, &why));
         }
         Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
-            return Err(format!(
-                "cannot reach {}: {e}. Is the server running, and is --base-url right?",
-                t.base_url
-            ));
+            return Err(target::cannot_reach(&t.base_url, &e));
         }
         // A dropped connection on a plain login is the target's defect; the scenarios say so.
         Err(TransportError::Dropped(_)) => return Ok(Findings::default()),
@@ -174,9 +146,12 @@ async fn login(t: &Target) -> Result<Findings, String> {
             "POST {url} answered {}: is that the obtain endpoint? Check --profile ({}) and --base-url. Body: {shown}",
             resp.status, t.profile.name
         )),
-        400..=499 => Err(format!(
-            "logging in as {:?} at {url} failed with {}: {shown}. Check --login/--password (the profile's login field is {:?})",
-            t.account.login, resp.status, t.profile.login_field
+        400..=499 => Err(target::login_refused(
+            &t.account,
+            &url,
+            &resp.status,
+            &shown,
+            &t.profile.login_field,
         )),
         200 => {
             let body = resp.json();
@@ -185,7 +160,7 @@ async fn login(t: &Target) -> Result<Findings, String> {
                 .as_ref()
                 .and_then(|b| b.get("access"))
                 .and_then(Value::as_str)
-                .and_then(observed_lifetime);
+                .and_then(jwt::lifetime);
             Ok(Findings {
                 login_time: Some(resp.elapsed),
                 access_lifetime: t.profile.access_lifetime.or(observed),
@@ -194,13 +169,6 @@ async fn login(t: &Target) -> Result<Findings, String> {
         // 5xx and other surprises are non-conformance: let the scenarios report them.
         _ => Ok(Findings::default()),
     }
-}
-
-/// `exp - iat` of a token, if it has both.
-fn observed_lifetime(token: &str) -> Option<Duration> {
-    let claims = jwt::decode(token).ok()?.claims;
-    let (exp, iat) = (claims.get("exp")?.as_i64()?, claims.get("iat")?.as_i64()?);
-    Some(Duration::from_secs(u64::try_from(exp - iat).ok()?))
 }
 
 /// Whether the signing key given verifies the token the login gave: a wrong key would make

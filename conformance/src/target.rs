@@ -4,11 +4,12 @@
 use std::{path::Path, time::Duration};
 
 use base64::Engine as _;
+use serde_json::{Value, json};
 
 use crate::{
-    http::Client,
+    http::{Client, Request},
     keys::{KeySet, KeyType, PrivateKey, PublicKey},
-    profile::Profile,
+    profile::{Endpoint, Profile},
     redact::Redactor,
     tls::Transport,
 };
@@ -20,6 +21,69 @@ pub struct Account {
     pub login: String,
     /// Its password.
     pub password: String,
+}
+
+impl Account {
+    /// The body that logs this account in (JSON, the profile's login field beside `password`).
+    pub fn login_body(&self, login_field: &str) -> Value {
+        json!({ login_field: self.login, "password": self.password })
+    }
+}
+
+/// A request to an endpoint the profile does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("profile {profile} has no {endpoint} endpoint")]
+pub struct NoEndpoint {
+    /// The profile's name.
+    pub profile: String,
+    /// The endpoint it lacks.
+    pub endpoint: Endpoint,
+}
+
+/// The path of an endpoint of `profile`, or which one is missing.
+pub fn path_of(profile: &Profile, endpoint: Endpoint) -> Result<&str, NoEndpoint> {
+    profile.endpoint(endpoint).ok_or_else(|| NoEndpoint {
+        profile: profile.name.clone(),
+        endpoint,
+    })
+}
+
+/// A base URL as the user gave it, checked (`http://` or `https://`) and without its trailing
+/// slash; the error names `--base-url`.
+pub fn base_url(url: &str) -> Result<(String, reqwest::Url), String> {
+    let base_url = url.trim_end_matches('/').to_string();
+    let parsed = reqwest::Url::parse(&base_url)
+        .map_err(|e| format!("--base-url {url:?} is not a URL: {e}"))?;
+    if !["http", "https"].contains(&parsed.scheme()) {
+        return Err(format!("--base-url {url:?} must be http:// or https://"));
+    }
+    Ok((base_url, parsed))
+}
+
+/// Why the target cannot be reached, in one sentence: a certificate the run does not trust is
+/// said as it is; anything else asks whether the server runs at that URL.
+pub fn cannot_reach(base_url: &str, error: &dyn std::fmt::Display) -> String {
+    let error = error.to_string();
+    if error.contains(crate::tls::NOT_TRUSTED) {
+        format!("cannot reach {base_url}: {error}")
+    } else {
+        format!("cannot reach {base_url}: {error}. Is the server running, and is --base-url right?")
+    }
+}
+
+/// Why the account could not log in, in one sentence naming the options to check; `shown` is
+/// the start of the answer's body.
+pub fn login_refused(
+    account: &Account,
+    url: &str,
+    status: &dyn std::fmt::Display,
+    shown: &str,
+    login_field: &str,
+) -> String {
+    format!(
+        "logging in as {:?} at {url} failed with {status}: {shown}. Check --login/--password (the profile's login field is {login_field:?})",
+        account.login
+    )
 }
 
 /// Everything a scenario needs to know about the target; shared by all scenarios of a run.
@@ -83,6 +147,28 @@ impl Target {
     /// An absolute URL for a path of the profile.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
+    }
+
+    /// The absolute URL of an endpoint.
+    pub fn endpoint_url(&self, endpoint: Endpoint) -> Result<String, NoEndpoint> {
+        Ok(self.url(path_of(&self.profile, endpoint)?))
+    }
+
+    /// A request to an endpoint, to be given headers and a body.
+    pub fn request(&self, method: &str, endpoint: Endpoint) -> Result<Request, NoEndpoint> {
+        Ok(Request::new(method, self.endpoint_url(endpoint)?))
+    }
+
+    /// `POST` to an endpoint.
+    pub fn post(&self, endpoint: Endpoint) -> Result<Request, NoEndpoint> {
+        self.request("POST", endpoint)
+    }
+
+    /// The login of the account: `POST` its credentials as JSON to the obtain endpoint.
+    pub fn login(&self) -> Result<Request, NoEndpoint> {
+        Ok(self
+            .post(Endpoint::Obtain)?
+            .json(&self.account.login_body(&self.profile.login_field)))
     }
 }
 

@@ -4,15 +4,16 @@
 
 use std::{
     collections::BTreeMap,
-    sync::{Arc, Mutex, RwLock},
+    sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use base64::Engine as _;
 use conformance::{
+    checks,
     http::{Exchange, RawConnection, RawResponse, Request, Response, TransportError},
     jwt::{self, DeriveError, Forge},
-    profile::WireNames,
+    profile::Endpoint,
     target::Target,
     template::{self, Escape, Unresolved},
 };
@@ -27,25 +28,10 @@ pub fn skip(reason: impl Into<String>) -> ! {
     std::panic::panic_any(Skip(reason.into()))
 }
 
-/// The target of the run in progress; set by the runner before each run.
-static TARGET: RwLock<Option<Arc<Target>>> = RwLock::new(None);
-
-/// Notes of `@info` scenarios, by (feature file, line), collected after each scenario.
-pub static NOTES: Mutex<BTreeMap<(String, usize), Vec<String>>> = Mutex::new(BTreeMap::new());
-
-/// Makes `target` the one every new scenario works against.
-pub fn set_target(target: Arc<Target>) {
-    if let Ok(mut t) = TARGET.write() {
-        *t = Some(target);
-    }
-}
-
-fn current_target() -> Arc<Target> {
-    TARGET
-        .read()
-        .ok()
-        .and_then(|t| t.clone())
-        .unwrap_or_else(|| panic!("internal error: no target set before the run"))
+tokio::task_local! {
+    /// The target of the run in progress, for the worlds it creates: cucumber builds a world
+    /// with no argument, so the runner sets it around the run (`TARGET.scope(...)`).
+    pub static TARGET: Arc<Target>;
 }
 
 /// A token the scenario holds, and when it arrived (to estimate the server's clock).
@@ -81,7 +67,7 @@ pub struct Resource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dest {
     /// `the obtain endpoint` and friends: a path of the profile.
-    Endpoint(&'static str),
+    Endpoint(Endpoint),
     /// `the collection`.
     Collection,
     /// `my resource` (created on first use).
@@ -148,81 +134,6 @@ pub struct ApiWorld {
     pub extra_headers: Vec<(String, String)>,
 }
 
-/// The rules that `invariant_broken` checks on every response of every scenario (the trace
-/// test counts them as checked).
-#[cfg(test)]
-pub const INVARIANT_RULES: &[&str] =
-    &["HTTP-8", "HTTP-12", "HTTP-13", "HTTP-14", "AUTH-5", "USR-2"];
-
-/// The exact challenge of every 401 (AUTH-5): `Bearer realm="api"`, in the profile's scheme
-/// (simplejwt challenges with the first of its `AUTH_HEADER_TYPES`).
-pub fn challenge(wire: &WireNames) -> String {
-    format!("{} realm=\"api\"", wire.scheme())
-}
-
-/// Prefixes of the password-hash encodings in common use (Django's, argon2, bcrypt, crypt).
-const HASH_MARKERS: &[&str] = &[
-    "pbkdf2_sha256$",
-    "pbkdf2_sha1$",
-    "argon2$",
-    "$argon2",
-    "bcrypt$",
-    "bcrypt_sha256$",
-    "scrypt$",
-    "$2a$",
-    "$2b$",
-    "$2y$",
-    "$6$",
-];
-
-/// The rule a response broke, if any, of those that hold for every response: its ID and what
-/// it says, as `HTTP-14: …`.
-fn invariant_broken(
-    req: &Request,
-    resp: &Response,
-    profile_endpoint: bool,
-    password: &str,
-    challenge: &str,
-) -> Option<&'static str> {
-    if resp.status >= 500 {
-        return Some("HTTP-14: no input, however malformed, produces a 5xx");
-    }
-    if resp.status == 401 && resp.header("www-authenticate").map(str::trim) != Some(challenge) {
-        return Some("AUTH-5: every 401 carries exactly WWW-Authenticate: Bearer realm=\"api\"");
-    }
-    if resp.status == 405 && resp.header("allow").is_none() {
-        return Some("HTTP-8: a 405 carries an Allow header listing the allowed methods");
-    }
-    // HTTP clients drop whatever follows a 204's head, so the head is what gives a body away.
-    let declares_body = resp
-        .header("content-length")
-        .is_some_and(|n| n.trim() != "0")
-        || resp.header("transfer-encoding").is_some();
-    if resp.status == 204 && (!resp.body.is_empty() || declares_body) {
-        return Some(
-            "HTTP-13: a 204 response has an empty body (no Content-Length, no Transfer-Encoding)",
-        );
-    }
-    if profile_endpoint
-        && req.method != "HEAD"
-        && !resp.body.is_empty()
-        && !resp.header("content-type").is_some_and(|v| {
-            v.trim()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        })
-    {
-        return Some("HTTP-12: a response with a body is Content-Type: application/json");
-    }
-    let body = String::from_utf8_lossy(&resp.body);
-    if (password.len() >= 4 && body.contains(password))
-        || HASH_MARKERS.iter().any(|m| body.contains(m))
-    {
-        return Some("USR-2: no response contains a password or a password hash");
-    }
-    None
-}
-
 fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -233,7 +144,7 @@ fn unix_now() -> f64 {
 impl ApiWorld {
     fn new() -> Self {
         ApiWorld {
-            t: current_target(),
+            t: TARGET.with(Arc::clone),
             tokens: BTreeMap::new(),
             auth: Auth::None,
             history: Vec::new(),
@@ -294,7 +205,7 @@ impl ApiWorld {
             if awaited_exp.is_some_and(|awaited| exp(token).is_none_or(|e| e <= awaited)) {
                 return None;
             }
-            let lifetime = lifetime(&token.value)?;
+            let lifetime = jwt::lifetime(&token.value)?;
             expired_by(token.received, lifetime, ex.received).then(|| {
                 format!(
                     "${{{name}}} expired while the scenario ran (it lives {} s; the target took {:.1} s to get this far): \
@@ -352,13 +263,13 @@ impl ApiWorld {
             "unknown_login" => self.unknown_login(),
             "basic_credentials" => base64::engine::general_purpose::STANDARD
                 .encode(format!("{}:{}", t.account.login, t.account.password)),
-            "obtain_path" => self.endpoint_path("obtain"),
+            "obtain_path" => self.endpoint_path(Endpoint::Obtain),
             "obtain_path_without_slash" => {
-                let path = self.endpoint_path("obtain");
+                let path = self.endpoint_path(Endpoint::Obtain);
                 path.strip_suffix('/').map(str::to_string).unwrap_or(path)
             }
             "collection" => need(p.endpoints.resources.as_ref(), NO_RESOURCES)?,
-            "protected_path" => self.endpoint_path("protected"),
+            "protected_path" => self.endpoint_path(Endpoint::Protected),
             "login_swapped_case" => case_swapped(&t.account.login)?,
             "password_swapped_case" => case_swapped(&t.account.password)?,
             "login_local_part" => match t.account.login.split_once('@') {
@@ -456,21 +367,13 @@ impl ApiWorld {
     // ----- requests ----------------------------------------------------------------------
 
     /// The path of a named endpoint, or a skip if the profile has none.
-    pub fn endpoint_path(&self, name: &str) -> String {
-        let e = &self.t.profile.endpoints;
-        let path = match name {
-            "obtain" => &e.obtain,
-            "refresh" => &e.refresh,
-            "verify" => &e.verify,
-            "protected" => &e.protected,
-            "users" => &e.users,
-            _ => self.fail(format!("suite error: no endpoint is called {name:?}")),
-        };
-        path.clone().unwrap_or_else(|| {
-            let probed = self.t.profile.absent.iter().find(|(n, _)| n == name);
+    pub fn endpoint_path(&self, endpoint: Endpoint) -> String {
+        let path = self.t.profile.endpoint(endpoint).map(str::to_string);
+        path.unwrap_or_else(|| {
+            let probed = self.t.profile.absent.iter().find(|(e, _)| *e == endpoint);
             match probed {
                 Some((_, why)) => skip(why.clone()),
-                None => skip(format!("the profile has no {name} endpoint")),
+                None => skip(format!("the profile has no {endpoint} endpoint")),
             }
         })
     }
@@ -515,13 +418,12 @@ impl ApiWorld {
         match outcome {
             Ok(resp) => {
                 let req = &self.history[self.history.len() - 1].request;
-                let challenge = challenge(&self.t.profile.wire);
-                if let Some(rule) = invariant_broken(
+                if let Err(rule) = checks::every_response(
                     req,
                     &resp,
                     profile_endpoint,
                     &self.t.account.password,
-                    &challenge,
+                    &self.t.profile.wire,
                 ) {
                     self.fail(format!("{INVARIANT}{rule}"));
                 }
@@ -538,15 +440,9 @@ impl ApiWorld {
     }
 
     /// A JSON POST to a named endpoint, without the scenario's Authorization header.
-    pub async fn post_json(&mut self, endpoint: &str, body: Value) -> Response {
+    pub async fn post_json(&mut self, endpoint: Endpoint, body: Value) -> Response {
         let url = self.t.url(&self.endpoint_path(endpoint));
-        let request = Request {
-            method: "POST".into(),
-            url,
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: body.to_string().into_bytes(),
-        };
-        self.exchange(request, true).await
+        self.exchange(Request::post(url).json(&body), true).await
     }
 
     /// A request authenticated with a given access token, whatever the scenario's header.
@@ -557,21 +453,11 @@ impl ApiWorld {
         token: &str,
         body: Option<Value>,
     ) -> Response {
-        let mut headers = vec![self.t.profile.wire.authorization(token)];
-        if body.is_some() {
-            headers.push(("Content-Type".into(), "application/json".into()));
+        let mut request = Request::new(method, url).bearer(&self.t.profile.wire, token);
+        if let Some(body) = body {
+            request = request.json(&body);
         }
-        let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        self.exchange(
-            Request {
-                method: method.into(),
-                url,
-                headers,
-                body,
-            },
-            true,
-        )
-        .await
+        self.exchange(request, true).await
     }
 
     fn body_bytes(&self, body: &Body) -> (Option<String>, Vec<u8>) {
@@ -623,7 +509,7 @@ impl ApiWorld {
 
     async fn url_of(&mut self, dest: &Dest) -> String {
         match dest {
-            Dest::Endpoint(name) => self.t.url(&self.endpoint_path(name)),
+            Dest::Endpoint(endpoint) => self.t.url(&self.endpoint_path(*endpoint)),
             Dest::Collection => self.t.url(&self.collection_path()),
             Dest::MyResource => self.my_resource().await.url,
             Dest::DeletedResource => self.deleted_resource().await,
@@ -645,8 +531,8 @@ impl ApiWorld {
 
     /// Logs in with the account; fails (this is setup) unless a token pair comes back.
     pub async fn obtain_pair(&mut self, access: &str, refresh: &str) {
-        let body = json!({ self.t.profile.login_field.clone(): self.t.account.login, "password": self.t.account.password });
-        let resp = self.post_json("obtain", body).await;
+        let body = self.t.account.login_body(&self.t.profile.login_field);
+        let resp = self.post_json(Endpoint::Obtain, body).await;
         let json = resp.json().unwrap_or(Value::Null);
         let pair = (
             json.get("access").and_then(Value::as_str),
@@ -743,12 +629,8 @@ impl ApiWorld {
         let token = self.access().await;
         let urls = std::mem::take(&mut self.cleanup);
         let sends = urls.iter().map(|url| {
-            self.t.client.send(Request {
-                method: "DELETE".into(),
-                url: url.clone(),
-                headers: vec![self.t.profile.wire.authorization(&token)],
-                body: Vec::new(),
-            })
+            let request = Request::new("DELETE", url.clone()).bearer(&self.t.profile.wire, &token);
+            self.t.client.send(request)
         });
         futures_util::future::join_all(sends).await;
     }
@@ -819,13 +701,6 @@ fn case_swapped(text: &str) -> Result<String, Unresolved> {
 pub fn expired_by(received: SystemTime, lifetime: Duration, answered: SystemTime) -> bool {
     let age = answered.duration_since(received).unwrap_or_default() + Duration::from_secs(1);
     age >= lifetime
-}
-
-/// `exp - iat` of a token.
-pub fn lifetime(token: &str) -> Option<Duration> {
-    let c = jwt::decode(token).ok()?.claims;
-    let (exp, iat) = (c.get("exp")?.as_i64()?, c.get("iat")?.as_i64()?);
-    Some(Duration::from_secs(u64::try_from(exp - iat).ok()?))
 }
 
 /// A JSON object of string fields.

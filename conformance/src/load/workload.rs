@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::{Connection, Dial, Endpoint};
 use crate::profile::Profile;
-use crate::target::Account;
+use crate::target::{Account, cannot_reach, login_refused};
 use crate::tls::Transport;
 
 /// Where requests go: one socket address, and what the URL said about it.
@@ -44,14 +44,8 @@ impl Origin {
 
     /// Resolves a base URL; https and the extra headers as `transport` says.
     pub async fn resolve(url: &str, transport: &Transport) -> Result<Origin, String> {
-        let base_url = url.trim_end_matches('/').to_string();
-        let parsed = reqwest::Url::parse(&base_url)
-            .map_err(|e| format!("--base-url {url:?} is not a URL: {e}"))?;
-        let https = match parsed.scheme() {
-            "http" => false,
-            "https" => true,
-            _ => return Err(format!("--base-url {url:?} must be http:// or https://")),
-        };
+        let (base_url, parsed) = crate::target::base_url(url)?;
+        let https = parsed.scheme() == "https";
         let host = parsed
             .host_str()
             .ok_or_else(|| format!("--base-url {url:?} has no host"))?;
@@ -224,30 +218,16 @@ pub async fn prepare(
     tokens: usize,
     timeout: Duration,
 ) -> Result<Prepared, String> {
-    let mut conn = Connection::dial(origin.dial()).await.map_err(|e| {
-        if e.to_string().contains(crate::tls::NOT_TRUSTED) {
-            format!("cannot reach {}: {e}", origin.base_url)
-        } else {
-            format!(
-                "cannot reach {}: {e}. Is the server running, and is --base-url right?",
-                origin.base_url
-            )
-        }
-    })?;
+    let mut conn = Connection::dial(origin.dial())
+        .await
+        .map_err(|e| cannot_reach(&origin.base_url, &e))?;
     let mut helper = Helper {
         origin,
         conn: &mut conn,
         timeout,
     };
-    let obtain = profile
-        .endpoints
-        .obtain
-        .clone()
-        .ok_or_else(|| format!("profile {} has no obtain endpoint", profile.name))?;
-    let credentials = Bytes::from(
-        json!({ profile.login_field.clone(): account.login, "password": account.password })
-            .to_string(),
-    );
+    let obtain = Endpoint::Obtain.path(profile).map_err(|e| e.to_string())?;
+    let credentials = Bytes::from(account.login_body(&profile.login_field).to_string());
     let logins = if endpoint == Endpoint::Obtain {
         1
     } else {
@@ -259,12 +239,12 @@ pub async fn prepare(
             .send(Method::POST, &obtain, None, Some(credentials.clone()))
             .await?;
         if !status.is_success() {
-            return Err(format!(
-                "logging in as {:?} at {}{obtain} failed with {status}: {}. Check --login/--password (the profile's login field is {:?})",
-                account.login,
-                origin.base_url,
-                shown(&body),
-                profile.login_field
+            return Err(login_refused(
+                account,
+                &format!("{}{obtain}", origin.base_url),
+                &status,
+                &shown(&body),
+                &profile.login_field,
             ));
         }
         let access = serde_json::from_slice::<Value>(&body)
@@ -287,11 +267,7 @@ pub async fn prepare(
             vec![helper.template(Method::POST, &obtain, None, Some(credentials))?]
         }
         Endpoint::Verify | Endpoint::VerifyV1 => {
-            let path = match endpoint {
-                Endpoint::Verify => profile.endpoints.verify.clone(),
-                _ => Profile::v1().endpoints.verify,
-            }
-            .ok_or_else(|| format!("profile {} has no verify endpoint", profile.name))?;
+            let path = endpoint.path(profile).map_err(|e| e.to_string())?;
             pool.iter()
                 .map(|token| {
                     let body = Bytes::from(json!({ "token": token }).to_string());
@@ -300,11 +276,7 @@ pub async fn prepare(
                 .collect::<Result<_, _>>()?
         }
         Endpoint::Resource => {
-            let collection = profile
-                .endpoints
-                .resources
-                .clone()
-                .ok_or_else(|| format!("profile {} has no resources endpoint", profile.name))?;
+            let collection = endpoint.path(profile).map_err(|e| e.to_string())?;
             let auth = pool.first().and_then(|t| bearer(t));
             let body = Bytes::from(r#"{"field1":"load","field2":"run"}"#);
             let (status, answer) = helper

@@ -1,6 +1,9 @@
 //! Steps that read tokens: header, claims, comparisons between tokens, lifetimes.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::{
+    sync::LazyLock,
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use cucumber::then;
 use regex::Regex;
@@ -100,15 +103,16 @@ fn canonical_id(v: &Value) -> Option<String> {
     }
 }
 
+/// A `${...}` reference in step text.
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$\{[^}]+\}").expect("a valid regex literal"));
+
 #[then(regex = r#"^the "(\w+)" claims of (.+) are all different$"#)]
 fn all_different(w: &mut ApiWorld, name: String, list: String) {
-    let refs: Vec<String> = Regex::new(r"\$\{[^}]+\}")
-        .map(|re| {
-            re.find_iter(&list)
-                .map(|m| m.as_str().to_string())
-                .collect()
-        })
-        .unwrap_or_default();
+    let refs: Vec<String> = PLACEHOLDER
+        .find_iter(&list)
+        .map(|m| m.as_str().to_string())
+        .collect();
     let values: Vec<Value> = refs.iter().map(|r| claim(w, r, &name)).collect();
     for i in 0..values.len() {
         for j in i + 1..values.len() {

@@ -13,10 +13,12 @@ use crate::world::{ApiWorld, Body, Dest};
 /// Parses the target of a request step: `the obtain endpoint`, `my resource`, `the path "/x/"`.
 pub fn parse_dest(w: &ApiWorld, text: &str) -> Dest {
     let text = text.trim();
-    for name in ["obtain", "refresh", "verify", "protected", "users"] {
-        if text == format!("the {name} endpoint") {
-            return Dest::Endpoint(name);
-        }
+    let named = text
+        .strip_prefix("the ")
+        .and_then(|t| t.strip_suffix(" endpoint"))
+        .and_then(|name| name.parse().ok());
+    if let Some(endpoint) = named {
+        return Dest::Endpoint(endpoint);
     }
     match text {
         "the collection" => Dest::Collection,
