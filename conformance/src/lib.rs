@@ -21,3 +21,4 @@ pub mod report;
 pub mod target;
 pub mod template;
 pub mod tls;
+pub mod vocabulary;

@@ -15,33 +15,9 @@ use crate::{
     profile::WireNames,
 };
 
-/// Declares a vocabulary of unit variants with their names in feature text: the enum, `ALL`
-/// (in declaration order) and `name()`, so that no list is kept in sync by hand.
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)*
-        }
-
-        impl $name {
-            /// Every one, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            /// Its name in feature text.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)*
-                }
-            }
-        }
-    };
-}
-
-vocabulary! {
+crate::vocabulary! {
     /// Derivations that need no key of the server's: bytes changed, or a key that is not its.
-    Mangle {
+    pub enum Mangle {
         AlgNone = "alg-none",
         AlgNoneCapitalized = "alg-None",
         AlgNoneUpper = "alg-NONE",
@@ -70,9 +46,9 @@ vocabulary! {
     }
 }
 
-vocabulary! {
+crate::vocabulary! {
     /// Derivations that sign changed claims (or headers) with the server's key.
-    Resign {
+    pub enum Resign {
         Resigned = "resigned",
         Expired = "expired",
         NbfFuture = "nbf-future",
@@ -113,10 +89,10 @@ vocabulary! {
     }
 }
 
-vocabulary! {
+crate::vocabulary! {
     /// Derivations for deployments that sign with RS256, ES256 or EdDSA: algorithm confusion
     /// with the public key, and an attacker's own key pair.
-    Confuse {
+    pub enum Confuse {
         Hs256PublicPem = "hs256-public-pem",
         Hs256PublicDer = "hs256-public-der",
         AttackerKey = "attacker-key",

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{parse_body, parse_dest};
 use crate::world::{ApiWorld, Auth, Body, Dest, EXPIRY_MARGIN, NO_INACTIVE, skip};
-use conformance::{jwt, profile::Endpoint, template::Escape};
+use conformance::{jwt, profile::Endpoint, template::Escape, vocabulary};
 
 #[given(regex = r"^I (GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) (.+)$")]
 #[when(regex = r"^I (GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) (.+)$")]
@@ -46,33 +46,57 @@ async fn obtained_second_pair(w: &mut ApiWorld) {
     w.obtain_pair("access2", "refresh2").await;
 }
 
+vocabulary! {
+    /// How the account's credentials are sent.
+    enum Credentials {
+        Json = "JSON",
+        Form = "a form",
+        Multipart = "multipart",
+    }
+}
+
 #[when(regex = r"^I log in with the account's credentials as (JSON|a form|multipart)$")]
-async fn log_in_as(w: &mut ApiWorld, encoding: String) {
-    let body = match encoding.as_str() {
-        "JSON" => Body::Json(r#"{"${login_field}": "${login}", "password": "${password}"}"#.into()),
-        "a form" => Body::Form("${login_field}=${login}&password=${password}".into()),
-        _ => Body::Multipart("${login_field}=${login}&password=${password}".into()),
+async fn log_in_as(w: &mut ApiWorld, encoding: Credentials) {
+    let body = match encoding {
+        Credentials::Json => {
+            Body::Json(r#"{"${login_field}": "${login}", "password": "${password}"}"#.into())
+        }
+        Credentials::Form => Body::Form("${login_field}=${login}&password=${password}".into()),
+        Credentials::Multipart => {
+            Body::Multipart("${login_field}=${login}&password=${password}".into())
+        }
     };
     w.send("POST", &Dest::Endpoint(Endpoint::Obtain), &body, None)
         .await;
 }
 
+vocabulary! {
+    /// A login that must fail.
+    enum BadLogin {
+        WrongPassword = "with a wrong password",
+        UnknownLogin = "as an unknown login",
+        Inactive = "as the inactive account",
+        InactiveWrongPassword = "as the inactive account with a wrong password",
+        NumericLogin = "with a numeric login",
+    }
+}
+
 #[when(
     regex = r"^I log in (with a wrong password|as an unknown login|as the inactive account|as the inactive account with a wrong password|with a numeric login)$"
 )]
-async fn log_in_badly(w: &mut ApiWorld, how: String) {
+async fn log_in_badly(w: &mut ApiWorld, how: BadLogin) {
     let field = w.t.profile.login_field.clone();
     let account = w.t.account.clone();
     let wrong = |p: &str| format!("{p}-but-wrong");
-    let (login, password) = match how.as_str() {
-        "with a wrong password" => (json!(account.login), wrong(&account.password)),
-        "as an unknown login" => (json!(w.unknown_login()), account.password.clone()),
-        "with a numeric login" => (json!(987_654_321), account.password.clone()),
-        inactive => {
+    let (login, password) = match how {
+        BadLogin::WrongPassword => (json!(account.login), wrong(&account.password)),
+        BadLogin::UnknownLogin => (json!(w.unknown_login()), account.password.clone()),
+        BadLogin::NumericLogin => (json!(987_654_321), account.password.clone()),
+        BadLogin::Inactive | BadLogin::InactiveWrongPassword => {
             let Some(i) = w.t.inactive.clone() else {
                 skip(NO_INACTIVE)
             };
-            let pw = if inactive.ends_with("wrong password") {
+            let pw = if how == BadLogin::InactiveWrongPassword {
                 wrong(&i.password)
             } else {
                 i.password
@@ -87,16 +111,25 @@ async fn log_in_badly(w: &mut ApiWorld, how: String) {
     .await;
 }
 
+vocabulary! {
+    /// How a token is posted: as JSON unless the step says a form.
+    enum Encoding {
+        Unsaid = "",
+        Json = " as JSON",
+        Form = " as a form",
+    }
+}
+
 /// `I refresh with ${refresh}` / `... as a form`.
 #[when(regex = r"^I refresh with (\S+?)( as JSON| as a form|)$")]
-async fn refresh_with(w: &mut ApiWorld, token: String, encoding: String) {
-    post_token(w, Endpoint::Refresh, "refresh", &token, &encoding).await;
+async fn refresh_with(w: &mut ApiWorld, token: String, encoding: Encoding) {
+    post_token(w, Endpoint::Refresh, "refresh", &token, encoding).await;
 }
 
 /// `I verify ${access}` / `... as a form`.
 #[when(regex = r"^I verify (\S+?)( as JSON| as a form|)$")]
-async fn verify(w: &mut ApiWorld, token: String, encoding: String) {
-    post_token(w, Endpoint::Verify, "token", &token, &encoding).await;
+async fn verify(w: &mut ApiWorld, token: String, encoding: Encoding) {
+    post_token(w, Endpoint::Verify, "token", &token, encoding).await;
 }
 
 async fn post_token(
@@ -104,11 +137,11 @@ async fn post_token(
     endpoint: Endpoint,
     field: &str,
     token: &str,
-    encoding: &str,
+    encoding: Encoding,
 ) {
     let value = w.token(token);
     // The value is final: it must not be read for placeholders a second time.
-    let body = if encoding == " as a form" {
+    let body = if encoding == Encoding::Form {
         Body::Literal(
             "application/x-www-form-urlencoded".into(),
             format!("{field}={}", form_value(&value)).into_bytes(),

@@ -4,7 +4,9 @@ use cucumber::{given, then};
 use serde_json::Value;
 
 use crate::world::{ApiWorld, skip};
-use conformance::{checks, http::Request, jwt, matcher, profile::Endpoint, template::Escape};
+use conformance::{
+    checks, http::Request, jwt, matcher, profile::Endpoint, template::Escape, vocabulary,
+};
 
 #[then(regex = r"^the status is (\d{3})$")]
 fn status_is(w: &mut ApiWorld, expected: u16) {
@@ -73,13 +75,20 @@ fn body_empty(w: &mut ApiWorld) {
     }
 }
 
+vocabulary! {
+    /// What a JSON body is.
+    enum JsonKind {
+        Array = "array",
+        Object = "object",
+    }
+}
+
 #[then(regex = r"^the body is a JSON (array|object)$")]
-fn body_is_a(w: &mut ApiWorld, kind: String) {
+fn body_is_a(w: &mut ApiWorld, kind: JsonKind) {
     let v = w.last_json();
-    let ok = if kind == "array" {
-        v.is_array()
-    } else {
-        v.is_object()
+    let ok = match kind {
+        JsonKind::Array => v.is_array(),
+        JsonKind::Object => v.is_object(),
     };
     if !ok {
         w.fail(format!(
