@@ -134,6 +134,17 @@ pub struct Exchange {
     pub received: std::time::SystemTime,
 }
 
+/// Why the HTTP client could not be built (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The TLS settings are unusable.
+    #[error(transparent)]
+    Transport(#[from] crate::tls::SetupError),
+    /// reqwest refused the configuration.
+    #[error("cannot build the HTTP client: {0}")]
+    Build(reqwest::Error),
+}
+
 /// A reqwest client configured for conformance checks: no redirects followed, bounded time,
 /// the run's TLS settings, and its `--header` fields on every request.
 #[derive(Debug, Clone)]
@@ -146,12 +157,12 @@ pub struct Client {
 impl Client {
     /// A client whose every request gives up after `timeout` (platform trust roots, no extra
     /// header).
-    pub fn new(timeout: Duration) -> Result<Self, String> {
-        Client::with_transport(timeout, Transport::plain().map_err(|e| e.to_string())?)
+    pub fn new(timeout: Duration) -> Result<Self, ClientError> {
+        Client::with_transport(timeout, Transport::plain()?)
     }
 
     /// A client that reaches the target as `transport` says.
-    pub fn with_transport(timeout: Duration, transport: Transport) -> Result<Self, String> {
+    pub fn with_transport(timeout: Duration, transport: Transport) -> Result<Self, ClientError> {
         // reqwest honours HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY by default.
         let inner = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -160,7 +171,7 @@ impl Client {
             .pool_max_idle_per_host(64)
             .tls_backend_preconfigured(transport.tls_config().as_ref().clone())
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(ClientError::Build)?;
         Ok(Client {
             inner,
             timeout,

@@ -14,22 +14,13 @@ mod world;
 
 use std::process::ExitCode;
 
+use anyhow::anyhow;
 use clap::Parser as _;
 use conformance::{
     known::KnownFailures,
     report::{self, Report},
     tls::Transport,
 };
-
-/// Why a run could not happen (exit code 2).
-#[derive(Debug)]
-struct Unusable(String);
-
-impl<E: std::fmt::Display> From<E> for Unusable {
-    fn from(e: E) -> Self {
-        Unusable(e.to_string())
-    }
-}
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -61,20 +52,21 @@ fn main() -> ExitCode {
             let page = clap_mangen::Man::new(<cli::Cli as clap::CommandFactory>::command());
             page.render(&mut std::io::stdout())
                 .map(|()| true)
-                .map_err(|e| Unusable(format!("cannot write the manual page: {e}")))
+                .map_err(|e| anyhow!("cannot write the manual page: {e}"))
         }
     };
+    // Any error is a run that could not happen (exit code 2), said in one sentence.
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
-        Err(Unusable(why)) => {
+        Err(why) => {
             eprintln!("jwt-conformance: {why}");
             ExitCode::from(2)
         }
     }
 }
 
-async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
+async fn run(args: cli::RunArgs) -> anyhow::Result<bool> {
     let features = features::load(args.features_dir.as_deref())?;
     let known = match &args.known_failures {
         Some(p) => KnownFailures::load(&p.to_string_lossy())?,
@@ -86,13 +78,13 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
             .as_deref()
             .map(|t| {
                 t.parse()
-                    .map_err(|e| format!("--tags {t:?} is not a tag expression: {e}"))
+                    .map_err(|e| anyhow!("--tags {t:?} is not a tag expression: {e}"))
             })
             .transpose()?,
         name: args
             .name
             .as_deref()
-            .map(|n| regex::Regex::new(n).map_err(|e| format!("--name {n:?} is not a regex: {e}")))
+            .map(|n| regex::Regex::new(n).map_err(|e| anyhow!("--name {n:?} is not a regex: {e}")))
             .transpose()?,
         concurrency: usize::from(args.concurrency),
         progress: !args.target.quiet,
@@ -136,15 +128,15 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
     }
     if let Some(path) = &args.junit {
         std::fs::write(path, report::junit(&reports))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(path) = &args.json {
         std::fs::write(path, report::json(&reports))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(path) = &args.html {
         std::fs::write(path, conformance::html::html(&reports))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     if reports.len() > 1 {
         let ok = reports.iter().filter(|r| r.conforms()).count();
@@ -154,7 +146,7 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
 }
 
 /// `jwt-conformance properties`: the property tests against each target.
-async fn properties(args: cli::PropertiesArgs) -> Result<bool, Unusable> {
+async fn properties(args: cli::PropertiesArgs) -> anyhow::Result<bool> {
     let mut all_hold = true;
     for plan in plan::plans(&args.target).await? {
         let t = plan.target.clone();
@@ -175,7 +167,7 @@ async fn properties(args: cli::PropertiesArgs) -> Result<bool, Unusable> {
         let base_url = t.base_url.clone();
         let outcome = conformance::properties::run(t, opts)
             .await
-            .map_err(Unusable)?;
+            .map_err(anyhow::Error::msg)?;
         if insecure {
             println!("--insecure: TLS certificates of {base_url} not verified");
         }
@@ -186,7 +178,7 @@ async fn properties(args: cli::PropertiesArgs) -> Result<bool, Unusable> {
 }
 
 /// `jwt-conformance load`: one bounded load run; false when a threshold was missed.
-async fn load(args: cli::LoadArgs) -> Result<bool, Unusable> {
+async fn load(args: cli::LoadArgs) -> anyhow::Result<bool> {
     let options = conformance::load::Options {
         base_url: args.target.base_url.clone(),
         profile: args.target.profile.clone(),
@@ -204,15 +196,17 @@ async fn load(args: cli::LoadArgs) -> Result<bool, Unusable> {
         progress: !args.target.quiet,
         transport: Some(Transport::new(&args.target.transport())?),
     };
-    let report = conformance::load::run(options).await.map_err(Unusable)?;
+    let report = conformance::load::run(options)
+        .await
+        .map_err(anyhow::Error::msg)?;
     print!("{}", report.console());
     if let Some(path) = &args.json {
         std::fs::write(path, report.json())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(path) = &args.html {
         std::fs::write(path, conformance::load::page::html(&report))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     Ok(report.passed)
 }

@@ -8,7 +8,9 @@
 
 use std::{sync::Arc, time::Duration};
 
-use crate::{Unusable, cli::TargetArgs, preflight};
+use anyhow::bail;
+
+use crate::{cli::TargetArgs, preflight};
 use conformance::{
     bundled::{self, Server, User},
     http::Client,
@@ -30,7 +32,7 @@ pub struct Plan {
 }
 
 /// The targets to check: the one the user named, or the bundled reference servers.
-pub async fn plans(args: &TargetArgs) -> Result<Vec<Plan>, Unusable> {
+pub async fn plans(args: &TargetArgs) -> anyhow::Result<Vec<Plan>> {
     let transport = Transport::new(&args.transport())?;
     let client = Client::with_transport(args.request_timeout, transport)?;
     match &args.base_url {
@@ -40,22 +42,20 @@ pub async fn plans(args: &TargetArgs) -> Result<Vec<Plan>, Unusable> {
 }
 
 /// A run against the URL the user gave.
-async fn remote(args: &TargetArgs, url: &str, client: Client) -> Result<Plan, Unusable> {
+async fn remote(args: &TargetArgs, url: &str, client: Client) -> anyhow::Result<Plan> {
     let (base_url, _) = target::base_url(url)?;
     let profile = Profile::load(args.profile.as_deref().unwrap_or("classic"))?;
     let (Some(login), Some(password)) = (args.login.clone(), args.password.clone()) else {
-        return Err(Unusable(
-            "--login and --password (or LOGIN and PASSWORD) are needed: the suite logs in with an existing active account".into(),
-        ));
+        bail!(
+            "--login and --password (or LOGIN and PASSWORD) are needed: the suite logs in with an existing active account"
+        );
     };
     let account = Account { login, password };
     let inactive = match (args.inactive_login.clone(), args.inactive_password.clone()) {
         (Some(login), Some(password)) => Some(Account { login, password }),
         (None, None) => None,
         _ => {
-            return Err(Unusable(
-                "--inactive-login and --inactive-password go together".into(),
-            ));
+            bail!("--inactive-login and --inactive-password go together");
         }
     };
     let (signing_key, private_key, public_keys) = target::read_keys(
@@ -63,8 +63,7 @@ async fn remote(args: &TargetArgs, url: &str, client: Client) -> Result<Plan, Un
         args.signing_key.as_deref(),
         args.signing_key_file.as_deref(),
         args.verifying_key_file.as_deref(),
-    )
-    .map_err(Unusable)?;
+    )?;
     let target = Target {
         redactor: Target::redactor_for(
             &account,
@@ -87,8 +86,8 @@ async fn remote(args: &TargetArgs, url: &str, client: Client) -> Result<Plan, Un
 }
 
 /// The plan of a target once preflight has passed.
-async fn checked(mut target: Target, server: Option<Server>) -> Result<Plan, Unusable> {
-    let preflight = preflight::check(&mut target).await.map_err(Unusable)?;
+async fn checked(mut target: Target, server: Option<Server>) -> anyhow::Result<Plan> {
+    let preflight = preflight::check(&mut target).await?;
     Ok(Plan {
         target: Arc::new(target),
         preflight,
@@ -97,18 +96,17 @@ async fn checked(mut target: Target, server: Option<Server>) -> Result<Plan, Unu
 }
 
 /// The runs of a bundled check.
-async fn bundled_plans(args: &TargetArgs, client: Client) -> Result<Vec<Plan>, Unusable> {
+async fn bundled_plans(args: &TargetArgs, client: Client) -> anyhow::Result<Vec<Plan>> {
     if args.login.is_some()
         || args.password.is_some()
         || args.signing_key.is_some()
         || args.signing_key_file.is_some()
         || args.verifying_key_file.is_some()
     {
-        return Err(Unusable(
+        bail!(
             "--login, --password and the keys describe a server you run: give its --base-url too \
              (without --base-url the suite checks its bundled reference server)"
-                .into(),
-        ));
+        );
     }
     let key = bundled::random_text(43);
     let alice = User {
@@ -136,7 +134,8 @@ async fn bundled_plans(args: &TargetArgs, client: Client) -> Result<Vec<Plan>, U
             rotating,
             users: vec![alice.clone(), bob.clone()],
         })
-        .await?;
+        .await
+        .map_err(anyhow::Error::msg)?;
         profile.access_lifetime = Some(ACCESS);
         profile.refresh_lifetime = Some(REFRESH);
         profile.rotate_refresh_tokens = Some(rotating);

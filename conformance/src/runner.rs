@@ -89,11 +89,11 @@ pub async fn run(
     sel: &Selection,
     known: &KnownFailures,
     strict: bool,
-) -> Result<Report, String> {
+) -> anyhow::Result<Report> {
     let dialect = target.profile.dialect;
     let total = count(&features, sel, dialect);
     if total == 0 {
-        return Err("no scenario matches the selection (--tags / --name)".into());
+        anyhow::bail!("no scenario matches the selection (--tags / --name)");
     }
     let (collector, results) = Collector::new();
     let started = Instant::now();
@@ -152,10 +152,10 @@ pub async fn run(
     let collected = std::mem::take(
         &mut *results
             .lock()
-            .map_err(|_| "internal error: results lock poisoned".to_string())?,
+            .map_err(|_| anyhow::anyhow!("internal error: results lock poisoned"))?,
     );
     if let Some(e) = collected.parse_errors.first() {
-        return Err(format!("cannot run the features: {e}"));
+        anyhow::bail!("cannot run the features: {e}");
     }
     let mut scenarios = collected.scenarios;
     // Feature order, then line: the order of the files, not of completion.

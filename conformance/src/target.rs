@@ -1,14 +1,17 @@
 //! The target of a run: where it is, how it is laid out, which account to use, and what the
 //! user told the suite about it (signing key, inactive account, limits).
 
-use std::{path::Path, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::{
     http::{Client, Request},
-    keys::{KeySet, KeyType, PrivateKey, PublicKey},
+    keys::{self, Algorithm, KeySet, KeyType, PrivateKey, PublicKey},
     profile::{Endpoint, Profile},
     redact::Redactor,
     tls::Transport,
@@ -48,14 +51,32 @@ pub fn path_of(profile: &Profile, endpoint: Endpoint) -> Result<&str, NoEndpoint
     })
 }
 
+/// Why a `--base-url` cannot be used (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BaseUrlError {
+    /// It does not parse.
+    #[error("--base-url {url:?} is not a URL: {why}")]
+    NotAUrl {
+        /// As given.
+        url: String,
+        /// Why.
+        why: String,
+    },
+    /// Another scheme than http or https.
+    #[error("--base-url {0:?} must be http:// or https://")]
+    Scheme(String),
+}
+
 /// A base URL as the user gave it, checked (`http://` or `https://`) and without its trailing
-/// slash; the error names `--base-url`.
-pub fn base_url(url: &str) -> Result<(String, reqwest::Url), String> {
+/// slash.
+pub fn base_url(url: &str) -> Result<(String, reqwest::Url), BaseUrlError> {
     let base_url = url.trim_end_matches('/').to_string();
-    let parsed = reqwest::Url::parse(&base_url)
-        .map_err(|e| format!("--base-url {url:?} is not a URL: {e}"))?;
+    let parsed = reqwest::Url::parse(&base_url).map_err(|e| BaseUrlError::NotAUrl {
+        url: url.to_string(),
+        why: e.to_string(),
+    })?;
     if !["http", "https"].contains(&parsed.scheme()) {
-        return Err(format!("--base-url {url:?} must be http:// or https://"));
+        return Err(BaseUrlError::Scheme(url.to_string()));
     }
     Ok((base_url, parsed))
 }
@@ -175,59 +196,138 @@ impl Target {
 /// The HMAC secret, the private key and the public keys the user gave.
 pub type GivenKeys = (Option<Vec<u8>>, Option<PrivateKey>, Option<KeySet>);
 
+/// Why the keys given on the command line cannot be used (exit code 2); each names the option
+/// to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum KeysError {
+    /// Key files for an HMAC profile.
+    #[error(
+        "--signing-key-file and --verifying-key-file are for RS256, ES256 and EdDSA, but profile {profile} declares {alg} \
+         (set [tokens] algorithm in the profile; an HMAC secret goes in --signing-key)"
+    )]
+    FilesForHmac {
+        /// The profile's name.
+        profile: String,
+        /// What it declares.
+        alg: Algorithm,
+    },
+    /// An HMAC secret for an asymmetric profile.
+    #[error(
+        "--signing-key is an HMAC secret, but profile {profile} declares {alg}: give the server's private key with --signing-key-file"
+    )]
+    SecretForAsymmetric {
+        /// The profile's name.
+        profile: String,
+        /// What it declares.
+        alg: Algorithm,
+    },
+    /// Two sources of the public key.
+    #[error(
+        "profile {0} names a jwks_url and --verifying-key-file gives a key too: give one of them"
+    )]
+    TwoPublicKeys(String),
+    /// A key file that cannot be read.
+    #[error("cannot read {flag} {}: {source}", path.display())]
+    Unreadable {
+        /// The option.
+        flag: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A key file that holds no usable key.
+    #[error("{flag} {}: {source}", path.display())]
+    Invalid {
+        /// The option.
+        flag: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: keys::KeyError,
+    },
+    /// A key of another type than the profile's algorithm signs with.
+    #[error(
+        "{flag} {} holds an {} key, but profile {profile} declares {alg}, which signs with an {} key",
+        path.display(),
+        found.name(),
+        wanted.name()
+    )]
+    WrongType {
+        /// The option.
+        flag: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What it holds.
+        found: KeyType,
+        /// The profile's name.
+        profile: String,
+        /// What it declares.
+        alg: Algorithm,
+        /// What that signs with.
+        wanted: KeyType,
+    },
+    /// A private and a public key that do not belong together.
+    #[error("--signing-key-file and --verifying-key-file are not the two halves of one key pair")]
+    NotAPair,
+}
+
 /// The keys given on the command line, read and checked against the profile's algorithm:
-/// (the HMAC secret, the private key, the public key). An error is one sentence naming the
-/// option to fix.
+/// (the HMAC secret, the private key, the public key).
 pub fn read_keys(
     profile: &Profile,
     signing_key: Option<&str>,
     signing_key_file: Option<&Path>,
     verifying_key_file: Option<&Path>,
-) -> Result<GivenKeys, String> {
+) -> Result<GivenKeys, KeysError> {
     let alg = profile.algorithm;
+    let name = || profile.name.clone();
     let Some(key_type) = alg.key_type() else {
         if signing_key_file.is_some() || verifying_key_file.is_some() {
-            return Err(format!(
-                "--signing-key-file and --verifying-key-file are for RS256, ES256 and EdDSA, but profile {} declares {alg} \
-                 (set [tokens] algorithm in the profile; an HMAC secret goes in --signing-key)",
-                profile.name
-            ));
+            return Err(KeysError::FilesForHmac {
+                profile: name(),
+                alg,
+            });
         }
         return Ok((signing_key.map(|k| k.as_bytes().to_vec()), None, None));
     };
     if signing_key.is_some() {
-        return Err(format!(
-            "--signing-key is an HMAC secret, but profile {} declares {alg}: give the server's private key with --signing-key-file",
-            profile.name
-        ));
+        return Err(KeysError::SecretForAsymmetric {
+            profile: name(),
+            alg,
+        });
     }
     if verifying_key_file.is_some() && profile.jwks_url.is_some() {
-        return Err(format!(
-            "profile {} names a jwks_url and --verifying-key-file gives a key too: give one of them",
-            profile.name
-        ));
+        return Err(KeysError::TwoPublicKeys(name()));
     }
-    let read = |flag: &str, path: &Path| {
-        std::fs::read(path).map_err(|e| format!("cannot read {flag} {}: {e}", path.display()))
+    let read = |flag: &'static str, path: &Path| {
+        std::fs::read(path).map_err(|source| KeysError::Unreadable {
+            flag,
+            path: path.to_path_buf(),
+            source,
+        })
     };
-    let fits = |flag: &str, path: &Path, found: KeyType| {
+    let invalid =
+        |flag: &'static str, path: PathBuf| move |source| KeysError::Invalid { flag, path, source };
+    let fits = |flag: &'static str, path: &Path, found: KeyType| {
         if found == key_type {
             Ok(())
         } else {
-            Err(format!(
-                "{flag} {} holds an {} key, but profile {} declares {alg}, which signs with an {} key",
-                path.display(),
-                found.name(),
-                profile.name,
-                key_type.name()
-            ))
+            Err(KeysError::WrongType {
+                flag,
+                path: path.to_path_buf(),
+                found,
+                profile: name(),
+                alg,
+                wanted: key_type,
+            })
         }
     };
     let private = match signing_key_file {
         Some(path) => {
             let flag = "--signing-key-file";
             let key = PrivateKey::from_pem(&read(flag, path)?)
-                .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
+                .map_err(invalid(flag, path.to_path_buf()))?;
             fits(flag, path, key.key_type)?;
             Some(key)
         }
@@ -237,7 +337,7 @@ pub fn read_keys(
         Some(path) => {
             let flag = "--verifying-key-file";
             let key = PublicKey::from_pem(&read(flag, path)?)
-                .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
+                .map_err(invalid(flag, path.to_path_buf()))?;
             fits(flag, path, key.key_type)?;
             Some(KeySet::single(key, format!("{flag} {}", path.display())))
         }
@@ -246,10 +346,7 @@ pub fn read_keys(
     if let (Some(sk), Some(pk)) = (&private, &public)
         && pk.keys.first().is_some_and(|k| k.jwk != sk.public().jwk)
     {
-        return Err(
-            "--signing-key-file and --verifying-key-file are not the two halves of one key pair"
-                .into(),
-        );
+        return Err(KeysError::NotAPair);
     }
     Ok((None, private, public))
 }
@@ -293,18 +390,28 @@ mod tests {
         rs.algorithm = crate::keys::Algorithm::Rs256;
         let (secret, _, _) = read_keys(&hs, Some("k"), None, None).expect("HS256");
         assert_eq!(secret.as_deref(), Some(&b"k"[..]));
-        let err = read_keys(&hs, None, Some(&rs_private), None).expect_err("HS256 with a PEM");
+        let err = read_keys(&hs, None, Some(&rs_private), None)
+            .expect_err("HS256 with a PEM")
+            .to_string();
         assert!(err.contains("declares HS256"), "{err}");
-        let err = read_keys(&rs, Some("k"), None, None).expect_err("RS256 with a secret");
+        let err = read_keys(&rs, Some("k"), None, None)
+            .expect_err("RS256 with a secret")
+            .to_string();
         assert!(err.contains("--signing-key-file"), "{err}");
-        let err = read_keys(&rs, None, None, Some(&es_public)).expect_err("an EC key");
+        let err = read_keys(&rs, None, None, Some(&es_public))
+            .expect_err("an EC key")
+            .to_string();
         assert!(err.contains("EC P-256"), "{err}");
-        let err = read_keys(&rs, None, Some(&data("missing.pem")), None).expect_err("missing");
+        let err = read_keys(&rs, None, Some(&data("missing.pem")), None)
+            .expect_err("missing")
+            .to_string();
         assert!(err.starts_with("cannot read --signing-key-file"), "{err}");
         let (_, private, public) =
             read_keys(&rs, None, Some(&rs_private), Some(&rs_public)).expect("a key pair");
         assert!(private.is_some() && public.is_some());
-        let err = read_keys(&rs, None, None, Some(&rs_private)).expect_err("a private key");
+        let err = read_keys(&rs, None, None, Some(&rs_private))
+            .expect_err("a private key")
+            .to_string();
         assert!(
             err.contains("private key where the public key belongs"),
             "{err}"

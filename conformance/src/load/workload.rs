@@ -44,7 +44,7 @@ impl Origin {
 
     /// Resolves a base URL; https and the extra headers as `transport` says.
     pub async fn resolve(url: &str, transport: &Transport) -> Result<Origin, String> {
-        let (base_url, parsed) = crate::target::base_url(url)?;
+        let (base_url, parsed) = crate::target::base_url(url).map_err(|e| e.to_string())?;
         let https = parsed.scheme() == "https";
         let host = parsed
             .host_str()
