@@ -11,9 +11,12 @@
 //! without the `bundled-server` feature, the binary does not contain the reference server,
 //! so a mutant does not rebuild the suite: only the server and this test.
 
-use std::{process::Command, time::Duration};
+mod support;
+
+use std::time::Duration;
 
 use reference_server::{Config, RunningServer, UserSpec};
+use support::Invocation;
 
 const KEY: &str = "mutants-test-key-3b8e1f0a6c4d2e9f7a5b";
 /// Long enough that a loaded machine (two mutants at once) does not expire tokens in flight.
@@ -91,19 +94,16 @@ fn profile_file(dir: &std::path::Path, base: &str) -> std::path::PathBuf {
 
 /// Runs the binary with `args`; returns whether it exited 0, and what it printed.
 fn run(args: Vec<String>) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
-        .args(&args)
-        .env_remove("BASE_URL")
-        .output()
-        .expect("the binary runs");
+    let invocation = Invocation::new(args).env_remove(&["BASE_URL"]);
+    let shown = invocation.shown();
+    let out = invocation.output();
     let text = format!(
-        "$ jwt-conformance {}\nexit: {:?}\n{}\n{}",
-        args.join(" "),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        "{shown}\nexit: {:?}\n{}\n{}",
+        Some(out.code),
+        out.stdout,
+        out.stderr
     );
-    (out.status.success(), text)
+    (out.code == 0, text)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,9 @@
 
 mod support;
 
-use std::{process::Command, time::Duration};
+use std::time::Duration;
+
+use support::Invocation;
 
 const KEY: &str = "wire-names-test-key-0123456789abcdef";
 
@@ -30,35 +32,19 @@ async fn run_with(
         profile.len()
     ));
     std::fs::write(&path, profile).expect("write");
-    let tags = tags.to_string();
     let p = path.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
-            .env_clear()
-            .args(support::target_args(
-                &base_url,
-                support::LOGIN,
-                KEY,
-                &[
-                    "--profile",
-                    &p.to_string_lossy(),
-                    "--tags",
-                    &tags,
-                    "--quiet",
-                ],
-            ))
-            .args(&extra)
-            .output()
-            .expect("the binary runs")
-    })
-    .await
-    .expect("joined");
+    let out = Invocation::new(support::target_args(
+        &base_url,
+        support::LOGIN,
+        KEY,
+        &["--profile", &p.to_string_lossy(), "--tags", tags, "--quiet"],
+    ))
+    .env_clear()
+    .args(&extra)
+    .output_async()
+    .await;
     let _ = std::fs::remove_file(&path);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    out.triple()
 }
 
 /// Without TOK-14 (`crit`), which the reference server is being fixed for.
