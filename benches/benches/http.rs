@@ -152,7 +152,9 @@ async fn target() -> Result<(Origin, Account, Option<reference_server::RunningSe
             None,
         ));
     }
-    let (server, account) = conformance::bundled::start_for_load(&Profile::classic()).await?;
+    let (server, account) = conformance::bundled::start_for_load(&Profile::classic())
+        .await
+        .map_err(|e| e.to_string())?;
     let origin = Origin::parse(&server.base_url()).await?;
     Ok((origin, account, Some(server)))
 }

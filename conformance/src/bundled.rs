@@ -56,6 +56,19 @@ pub struct Setup {
     pub users: Vec<User>,
 }
 
+/// Why the bundled server did not start (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The server refused its configuration or could not bind.
+    #[error("cannot start the bundled reference server: {0}")]
+    Spawn(String),
+    /// This build has no reference server in it.
+    #[error(
+        "no --base-url given, and this build has no bundled reference server (feature `bundled-server`)"
+    )]
+    NotBuilt,
+}
+
 /// `n` random alphanumeric characters (a secret or a password).
 pub fn random_text(n: usize) -> String {
     use rand::Rng as _;
@@ -68,7 +81,7 @@ pub fn random_text(n: usize) -> String {
 
 /// Starts a reference server on 127.0.0.1:0, with no clock leeway.
 #[cfg(feature = "bundled-server")]
-pub async fn start(setup: Setup) -> Result<Server, String> {
+pub async fn start(setup: Setup) -> Result<Server, StartError> {
     let mut config = reference_server::Config::for_tests();
     config.bind = ([127, 0, 0, 1], 0).into();
     config.signing_key = setup.signing_key;
@@ -89,13 +102,13 @@ pub async fn start(setup: Setup) -> Result<Server, String> {
     config.blacklist_after_rotation = setup.rotating;
     reference_server::spawn(config)
         .await
-        .map_err(|e| format!("cannot start the bundled reference server: {e}"))
+        .map_err(|e| StartError::Spawn(e.to_string()))
 }
 
 /// Without the `bundled-server` feature there is no server to start.
 #[cfg(not(feature = "bundled-server"))]
-pub async fn start(_: Setup) -> Result<Server, String> {
-    Err("no --base-url given, and this build has no bundled reference server (feature `bundled-server`)".into())
+pub async fn start(_: Setup) -> Result<Server, StartError> {
+    Err(StartError::NotBuilt)
 }
 
 /// The server's base URL (`http://127.0.0.1:<port>`).
@@ -111,7 +124,7 @@ pub fn base_url(server: &Server) -> String {
 
 /// A server for a load run or a bench: one account (random password, random key) and token
 /// lifetimes far beyond any run.
-pub async fn start_for_load(profile: &Profile) -> Result<(Server, Account), String> {
+pub async fn start_for_load(profile: &Profile) -> Result<(Server, Account), StartError> {
     let alice = User {
         username: "alice".into(),
         email: "alice@example.com".into(),

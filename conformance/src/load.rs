@@ -203,7 +203,9 @@ pub async fn run(options: Options) -> Result<LoadReport, String> {
             (origin, Account { login, password }, None)
         }
         None => {
-            let (server, account) = bundled::start_for_load(&profile).await?;
+            let (server, account) = bundled::start_for_load(&profile)
+                .await
+                .map_err(|e| e.to_string())?;
             let origin = Origin::resolve(&bundled::base_url(&server), &transport).await?;
             if options.progress {
                 eprintln!(

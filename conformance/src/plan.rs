@@ -134,8 +134,7 @@ async fn bundled_plans(args: &TargetArgs, client: Client) -> anyhow::Result<Vec<
             rotating,
             users: vec![alice.clone(), bob.clone()],
         })
-        .await
-        .map_err(anyhow::Error::msg)?;
+        .await?;
         profile.access_lifetime = Some(ACCESS);
         profile.refresh_lifetime = Some(REFRESH);
         profile.rotate_refresh_tokens = Some(rotating);

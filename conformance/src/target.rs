@@ -323,26 +323,23 @@ pub fn read_keys(
             })
         }
     };
-    let private = match signing_key_file {
-        Some(path) => {
+    let private = signing_key_file
+        .map(|path| {
             let flag = "--signing-key-file";
             let key = PrivateKey::from_pem(&read(flag, path)?)
                 .map_err(invalid(flag, path.to_path_buf()))?;
-            fits(flag, path, key.key_type)?;
-            Some(key)
-        }
-        None => None,
-    };
-    let public = match verifying_key_file {
-        Some(path) => {
+            fits(flag, path, key.key_type).map(|()| key)
+        })
+        .transpose()?;
+    let public = verifying_key_file
+        .map(|path| {
             let flag = "--verifying-key-file";
             let key = PublicKey::from_pem(&read(flag, path)?)
                 .map_err(invalid(flag, path.to_path_buf()))?;
-            fits(flag, path, key.key_type)?;
-            Some(KeySet::single(key, format!("{flag} {}", path.display())))
-        }
-        None => None,
-    };
+            fits(flag, path, key.key_type)
+                .map(|()| KeySet::single(key, format!("{flag} {}", path.display())))
+        })
+        .transpose()?;
     if let (Some(sk), Some(pk)) = (&private, &public)
         && pk.keys.first().is_some_and(|k| k.jwk != sk.public().jwk)
     {

@@ -99,16 +99,11 @@ impl Report {
         }
 
         let row = |out: &mut String, name: &str, t: Tally| {
+            let [passed, failed, skipped, warnings, known, info] = t.columns();
             let _ = writeln!(
                 out,
-                "{:<52} {:>6} {:>6} {:>7} {:>8} {:>5} {:>4}",
+                "{:<52} {passed:>6} {failed:>6} {skipped:>7} {warnings:>8} {known:>5} {info:>4}",
                 truncate(name, 52),
-                t.passed + t.fixed,
-                t.failed,
-                t.skipped,
-                t.warnings,
-                t.known,
-                t.info
             );
         };
         let _ = writeln!(

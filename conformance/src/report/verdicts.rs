@@ -199,6 +199,19 @@ impl Tally {
             Verdict::Info => self.info += 1,
         }
     }
+
+    /// The columns of a summary row, in the order every report shows them: passed (fixed known
+    /// failures included), failed, skipped, warnings, known, info.
+    pub fn columns(&self) -> [usize; 6] {
+        [
+            self.passed + self.fixed,
+            self.failed,
+            self.skipped,
+            self.warnings,
+            self.known,
+            self.info,
+        ]
+    }
 }
 
 impl Report {

@@ -34,7 +34,7 @@ impl ApiWorld {
         self.tokens
             .get("access")
             .map(|t| t.value.clone())
-            .unwrap_or_default()
+            .expect("obtain_pair keeps ${access} or fails the step")
     }
 
     /// The item URL for an id.
