@@ -147,7 +147,7 @@ async fn target() -> Result<(Origin, Account, Option<reference_server::RunningSe
             );
         };
         return Ok((
-            Origin::parse(&url).await?,
+            Origin::parse(&url).await.map_err(|e| e.to_string())?,
             Account { login, password },
             None,
         ));
@@ -155,7 +155,9 @@ async fn target() -> Result<(Origin, Account, Option<reference_server::RunningSe
     let (server, account) = conformance::bundled::start_for_load(&Profile::classic())
         .await
         .map_err(|e| e.to_string())?;
-    let origin = Origin::parse(&server.base_url()).await?;
+    let origin = Origin::parse(&server.base_url())
+        .await
+        .map_err(|e| e.to_string())?;
     Ok((origin, account, Some(server)))
 }
 

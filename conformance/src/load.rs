@@ -71,6 +71,39 @@ impl Endpoint {
     }
 }
 
+/// Why a load run could not happen (exit code 2): each says, in one sentence, what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// An option out of its range, or options that do not go together.
+    #[error("{0}")]
+    Options(&'static str),
+    /// `--connections` out of its range.
+    #[error("--connections must be between 1 and {MAX_CONNECTIONS}")]
+    Connections,
+    /// The profile cannot be loaded.
+    #[error(transparent)]
+    Profile(#[from] crate::profile::ProfileError),
+    /// The TLS settings are unusable.
+    #[error(transparent)]
+    Transport(#[from] crate::tls::SetupError),
+    /// The bundled server did not start.
+    #[error(transparent)]
+    Bundled(#[from] bundled::StartError),
+    /// The profile lacks the endpoint the run needs.
+    #[error(transparent)]
+    Endpoint(#[from] NoEndpoint),
+    /// The base URL is unusable, or the target could not be reached or prepared (the login,
+    /// the resource to read, the first request), or the request loop could not start.
+    #[error("{0}")]
+    Target(String),
+}
+
+impl From<String> for LoadError {
+    fn from(sentence: String) -> Self {
+        LoadError::Target(sentence)
+    }
+}
+
 /// Longest run `--duration` allows.
 pub const MAX_DURATION: Duration = Duration::from_secs(3600);
 /// Most connections `--connections` allows.
@@ -147,37 +180,40 @@ impl Options {
         }
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), LoadError> {
         if self.connections == 0 || self.connections > MAX_CONNECTIONS {
-            return Err(format!(
-                "--connections must be between 1 and {MAX_CONNECTIONS}"
-            ));
+            return Err(LoadError::Connections);
         }
         if self.duration.is_zero() || self.duration > MAX_DURATION {
-            return Err("--duration must be more than 0 s and at most 1 h".into());
+            return Err(LoadError::Options(
+                "--duration must be more than 0 s and at most 1 h",
+            ));
         }
         if self.max_requests == 0 {
-            return Err("--max-requests must be at least 1".into());
+            return Err(LoadError::Options("--max-requests must be at least 1"));
         }
         if self.tokens == 0 || self.tokens > 256 {
-            return Err("--tokens must be between 1 and 256".into());
+            return Err(LoadError::Options("--tokens must be between 1 and 256"));
         }
         if let Some(rate) = self.rate
             && !(rate.is_finite() && rate > 0.0)
         {
-            return Err("--rate must be a positive number of requests per second".into());
+            return Err(LoadError::Options(
+                "--rate must be a positive number of requests per second",
+            ));
         }
         if let Some(rps) = self.min_rps
             && !(rps.is_finite() && rps >= 0.0)
         {
-            return Err("--min-rps must be a non-negative number".into());
+            return Err(LoadError::Options(
+                "--min-rps must be a non-negative number",
+            ));
         }
         if self.base_url.is_none() && (self.login.is_some() || self.password.is_some()) {
-            return Err(
+            return Err(LoadError::Options(
                 "--login and --password describe a server you run: give its --base-url too \
-                 (without --base-url the load runs against the bundled reference server)"
-                    .into(),
-            );
+                 (without --base-url the load runs against the bundled reference server)",
+            ));
         }
         Ok(())
     }
@@ -185,27 +221,26 @@ impl Options {
 
 /// Runs one load: prepares the target, drives it until the duration or the request count is
 /// spent, and reports. An `Err` means the run could not happen (exit code 2).
-pub async fn run(options: Options) -> Result<LoadReport, String> {
+pub async fn run(options: Options) -> Result<LoadReport, LoadError> {
     options.check()?;
-    let profile = Profile::load(options.profile.as_deref().unwrap_or("classic"))
-        .map_err(|e| e.to_string())?;
+    let profile = Profile::load(options.profile.as_deref().unwrap_or("classic"))?;
     let transport = match &options.transport {
         Some(t) => t.clone(),
-        None => Transport::plain().map_err(|e| e.to_string())?,
+        None => Transport::plain()?,
     };
     let (origin, account, server) = match &options.base_url {
         Some(url) => {
             let origin = Origin::resolve(url, &transport).await?;
             let (Some(login), Some(password)) = (options.login.clone(), options.password.clone())
             else {
-                return Err("--login and --password (or LOGIN and PASSWORD) are needed: the load run logs in for its tokens".into());
+                return Err(LoadError::Options(
+                    "--login and --password (or LOGIN and PASSWORD) are needed: the load run logs in for its tokens",
+                ));
             };
             (origin, Account { login, password }, None)
         }
         None => {
-            let (server, account) = bundled::start_for_load(&profile)
-                .await
-                .map_err(|e| e.to_string())?;
+            let (server, account) = bundled::start_for_load(&profile).await?;
             let origin = Origin::resolve(&bundled::base_url(&server), &transport).await?;
             if options.progress {
                 eprintln!(
@@ -310,6 +345,6 @@ mod tests {
         assert!(o.check().is_err());
         o.connections = 1;
         o.login = Some("alice".into());
-        assert!(o.check().unwrap_err().contains("--base-url"));
+        assert!(o.check().unwrap_err().to_string().contains("--base-url"));
     }
 }

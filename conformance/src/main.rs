@@ -196,9 +196,7 @@ async fn load(args: cli::LoadArgs) -> anyhow::Result<bool> {
         progress: !args.target.quiet,
         transport: Some(Transport::new(&args.target.transport())?),
     };
-    let report = conformance::load::run(options)
-        .await
-        .map_err(anyhow::Error::msg)?;
+    let report = conformance::load::run(options).await?;
     print!("{}", report.console());
     if let Some(path) = &args.json {
         std::fs::write(path, report.json())

@@ -36,61 +36,22 @@ impl fmt::Display for Dialect {
     }
 }
 
-/// A named endpoint of a deployment: the one vocabulary for feature text (`the obtain
-/// endpoint`), profiles, the property tests and the load command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Endpoint {
-    /// Trades credentials for a token pair.
-    Obtain,
-    /// Trades a refresh token for a new access token.
-    Refresh,
-    /// Checks a token.
-    Verify,
-    /// Any GET that needs a bearer access token.
-    Protected,
-    /// The CRUD collection.
-    Resources,
-    /// The list of accounts.
-    Users,
-}
-
-impl Endpoint {
-    /// Every endpoint, in profile order.
-    pub const ALL: [Endpoint; 6] = [
-        Endpoint::Obtain,
-        Endpoint::Refresh,
-        Endpoint::Verify,
-        Endpoint::Protected,
-        Endpoint::Resources,
-        Endpoint::Users,
-    ];
-
-    /// Its name in feature text, profiles and messages (`obtain`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            Endpoint::Obtain => "obtain",
-            Endpoint::Refresh => "refresh",
-            Endpoint::Verify => "verify",
-            Endpoint::Protected => "protected",
-            Endpoint::Resources => "resources",
-            Endpoint::Users => "users",
-        }
-    }
-}
-
-impl fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Endpoint {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Endpoint::ALL
-            .into_iter()
-            .find(|e| e.name() == s)
-            .ok_or_else(|| format!("no endpoint is called {s:?}"))
+crate::vocabulary! {
+    /// A named endpoint of a deployment: the one vocabulary for feature text (`the obtain
+    /// endpoint`), profiles, the property tests and the load command.
+    pub enum Endpoint {
+        /// Trades credentials for a token pair.
+        Obtain = "obtain",
+        /// Trades a refresh token for a new access token.
+        Refresh = "refresh",
+        /// Checks a token.
+        Verify = "verify",
+        /// Any GET that needs a bearer access token.
+        Protected = "protected",
+        /// The CRUD collection.
+        Resources = "resources",
+        /// The list of accounts.
+        Users = "users",
     }
 }
 
@@ -427,7 +388,7 @@ impl Profile {
             p.login_field = f;
         }
         if let Some(mut e) = file.endpoints {
-            for endpoint in Endpoint::ALL {
+            for &endpoint in Endpoint::ALL {
                 let Some(path) = e.slot(endpoint).take() else {
                     continue;
                 };

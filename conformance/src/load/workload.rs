@@ -14,7 +14,7 @@ use hyper::{Method, Request, StatusCode, Uri};
 use rustls::pki_types::ServerName;
 use serde_json::{Value, json};
 
-use super::{Connection, Dial, Endpoint};
+use super::{Connection, Dial, Endpoint, LoadError};
 use crate::profile::Profile;
 use crate::target::{Account, cannot_reach, login_refused};
 use crate::tls::Transport;
@@ -38,12 +38,12 @@ pub struct Origin {
 
 impl Origin {
     /// Resolves an `http://` or `https://` base URL (platform trust roots, no extra header).
-    pub async fn parse(url: &str) -> Result<Origin, String> {
-        Origin::resolve(url, &Transport::plain().map_err(|e| e.to_string())?).await
+    pub async fn parse(url: &str) -> Result<Origin, LoadError> {
+        Origin::resolve(url, &Transport::plain()?).await
     }
 
     /// Resolves a base URL; https and the extra headers as `transport` says.
-    pub async fn resolve(url: &str, transport: &Transport) -> Result<Origin, String> {
+    pub async fn resolve(url: &str, transport: &Transport) -> Result<Origin, LoadError> {
         let (base_url, parsed) = crate::target::base_url(url).map_err(|e| e.to_string())?;
         let https = parsed.scheme() == "https";
         let host = parsed
@@ -217,7 +217,7 @@ pub async fn prepare(
     endpoint: Endpoint,
     tokens: usize,
     timeout: Duration,
-) -> Result<Prepared, String> {
+) -> Result<Prepared, LoadError> {
     let mut conn = Connection::dial(origin.dial())
         .await
         .map_err(|e| cannot_reach(&origin.base_url, &e))?;
@@ -226,7 +226,7 @@ pub async fn prepare(
         conn: &mut conn,
         timeout,
     };
-    let obtain = Endpoint::Obtain.path(profile).map_err(|e| e.to_string())?;
+    let obtain = Endpoint::Obtain.path(profile)?;
     let credentials = Bytes::from(account.login_body(&profile.login_field).to_string());
     let logins = if endpoint == Endpoint::Obtain {
         1
@@ -245,7 +245,8 @@ pub async fn prepare(
                 &status,
                 &shown(&body),
                 &profile.login_field,
-            ));
+            )
+            .into());
         }
         let access = serde_json::from_slice::<Value>(&body)
             .ok()
@@ -267,7 +268,7 @@ pub async fn prepare(
             vec![helper.template(Method::POST, &obtain, None, Some(credentials))?]
         }
         Endpoint::Verify | Endpoint::VerifyV1 => {
-            let path = endpoint.path(profile).map_err(|e| e.to_string())?;
+            let path = endpoint.path(profile)?;
             pool.iter()
                 .map(|token| {
                     let body = Bytes::from(json!({ "token": token }).to_string());
@@ -276,7 +277,7 @@ pub async fn prepare(
                 .collect::<Result<_, _>>()?
         }
         Endpoint::Resource => {
-            let collection = endpoint.path(profile).map_err(|e| e.to_string())?;
+            let collection = endpoint.path(profile)?;
             let auth = pool.first().and_then(|t| bearer(t));
             let body = Bytes::from(r#"{"field1":"load","field2":"run"}"#);
             let (status, answer) = helper
@@ -314,12 +315,9 @@ pub async fn prepare(
     let (method, path) = (prepared.workload.method(), prepared.workload.path());
     let reply = match tokio::time::timeout(timeout, conn.send(probe)).await {
         Ok(Ok(reply)) => reply,
-        Ok(Err(e)) => return Err(format!("{method} {}{path}: {e}", origin.base_url)),
+        Ok(Err(e)) => return Err(format!("{method} {}{path}: {e}", origin.base_url).into()),
         Err(_) => {
-            return Err(format!(
-                "{method} {}{path}: no answer in time",
-                origin.base_url
-            ));
+            return Err(format!("{method} {}{path}: no answer in time", origin.base_url).into());
         }
     };
     if !reply.status.is_success() {
@@ -329,7 +327,8 @@ pub async fn prepare(
             origin.base_url,
             reply.status,
             shown(&reply.body)
-        ));
+        )
+        .into());
     }
     Ok(prepared)
 }
