@@ -165,9 +165,7 @@ async fn properties(args: cli::PropertiesArgs) -> anyhow::Result<bool> {
         };
         let insecure = t.client.transport().insecure();
         let base_url = t.base_url.clone();
-        let outcome = conformance::properties::run(t, opts)
-            .await
-            .map_err(anyhow::Error::msg)?;
+        let outcome = conformance::properties::run(t, opts).await?;
         if insecure {
             println!("--insecure: TLS certificates of {base_url} not verified");
         }

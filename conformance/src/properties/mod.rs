@@ -149,15 +149,18 @@ impl Outcome {
     }
 }
 
+/// Why the properties could not run (exit code 2): the genuine access token is not accepted
+/// where they send tokens, or the account cannot log in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot start the property tests: {0}")]
+pub struct CannotStart(pub String);
+
 /// Runs the selected properties against `target`.
-pub async fn run(target: Arc<Target>, opts: Options) -> Result<Outcome, String> {
+pub async fn run(target: Arc<Target>, opts: Options) -> Result<Outcome, CannotStart> {
     let seed = opts.seed.unwrap_or_else(rand::random);
     let session = Arc::new(Session::new(target.clone()));
     // The genuine token must work, or refusals of mutated ones prove nothing.
-    session
-        .control()
-        .await
-        .map_err(|e| format!("cannot start the property tests: {e}"))?;
+    session.control().await.map_err(CannotStart)?;
     let wanted = |name: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == name);
     let mut results = Vec::new();
     if wanted("tokens") {
