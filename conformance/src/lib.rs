@@ -7,7 +7,6 @@
 pub mod bundled;
 pub mod checks;
 pub mod contract;
-pub mod html;
 pub mod http;
 pub mod jwt;
 pub mod keys;

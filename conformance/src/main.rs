@@ -135,7 +135,7 @@ async fn run(args: cli::RunArgs) -> anyhow::Result<bool> {
             .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(path) = &args.html {
-        std::fs::write(path, conformance::html::html(&reports))
+        std::fs::write(path, report::html::html(&reports))
             .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     if reports.len() > 1 {

@@ -1,8 +1,8 @@
 //! Results of a run and what becomes of them: `verdicts` (MUST / SHOULD / info, known
-//! failures, the exit code), and one module per output: `console`, `junit`, `json` (the HTML
-//! report is `crate::html`).
+//! failures, the exit code), and one module per output: `console`, `junit`, `json`, `html`.
 
 mod console;
+pub mod html;
 mod json;
 mod junit;
 mod verdicts;
