@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use conformance::{
     http::{Exchange, Response},
-    jwt::{self},
+    jwt,
 };
 use serde_json::Value;
 
