@@ -5,24 +5,18 @@ mod support;
 
 use std::time::Duration;
 
-use reference_server::{Config, UserSpec};
 use support::Invocation;
 
 const KEY: &str = "exit-code-test-key-0123456789abcdef";
 
 async fn server() -> reference_server::RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
-    c.access_lifetime = Duration::from_secs(5);
-    c.refresh_lifetime = Duration::from_secs(8);
-    c.users = vec![UserSpec {
-        username: "erin".into(),
-        email: "erin@example.com".into(),
-        password: "erin-pw".into(),
-        active: true,
-    }];
-    reference_server::spawn(c).await.expect("server starts")
+    support::spawn(|c| {
+        c.signing_key = Some(KEY.into());
+        c.access_lifetime = Duration::from_secs(5);
+        c.refresh_lifetime = Duration::from_secs(8);
+        c.users = vec![support::user("erin", "erin-pw", true)];
+    })
+    .await
 }
 
 /// The binary with `args`, quiet, without the target's variables of this shell.

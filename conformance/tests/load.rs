@@ -6,22 +6,16 @@ mod support;
 
 use std::{path::PathBuf, time::Duration};
 
-use reference_server::{Config, UserSpec};
 use serde_json::Value;
 use support::Invocation;
 
 async fn server() -> reference_server::RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.access_lifetime = Duration::from_secs(600);
-    c.refresh_lifetime = Duration::from_secs(1200);
-    c.users = vec![UserSpec {
-        username: "lena".into(),
-        email: "lena@example.com".into(),
-        password: "lena-pw-1".into(),
-        active: true,
-    }];
-    reference_server::spawn(c).await.expect("server starts")
+    support::spawn(|c| {
+        c.access_lifetime = Duration::from_secs(600);
+        c.refresh_lifetime = Duration::from_secs(1200);
+        c.users = vec![support::user("lena", "lena-pw-1", true)];
+    })
+    .await
 }
 
 /// `jwt-conformance load` with `args`, quiet, without the load's variables of this shell.

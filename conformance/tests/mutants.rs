@@ -15,7 +15,7 @@ mod support;
 
 use std::time::Duration;
 
-use reference_server::{Config, RunningServer, UserSpec};
+use reference_server::RunningServer;
 use support::Invocation;
 
 const KEY: &str = "mutants-test-key-3b8e1f0a6c4d2e9f7a5b";
@@ -24,30 +24,18 @@ const ACCESS: Duration = Duration::from_secs(5);
 const REFRESH: Duration = Duration::from_secs(8);
 
 async fn server() -> RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
-    c.access_lifetime = ACCESS;
-    c.refresh_lifetime = REFRESH;
-    c.users = vec![
-        UserSpec {
-            username: "frank".into(),
-            email: "frank@example.com".into(),
-            password: "frank-pw-1".into(),
-            active: true,
-        },
-        UserSpec {
-            username: "grace".into(),
-            email: "grace@example.com".into(),
-            password: "grace-pw-1".into(),
-            active: false,
-        },
-    ];
-    c.rotate_refresh_tokens = true;
-    c.blacklist_after_rotation = true;
-    reference_server::spawn(c)
-        .await
-        .expect("the reference server starts")
+    support::spawn(|c| {
+        c.signing_key = Some(KEY.into());
+        c.access_lifetime = ACCESS;
+        c.refresh_lifetime = REFRESH;
+        c.users = vec![
+            support::user("frank", "frank-pw-1", true),
+            support::user("grace", "grace-pw-1", false),
+        ];
+        c.rotate_refresh_tokens = true;
+        c.blacklist_after_rotation = true;
+    })
+    .await
 }
 
 /// The target and account arguments for `base_url` checked with a profile on `base`.

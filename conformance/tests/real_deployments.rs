@@ -336,23 +336,16 @@ async fn without_system_trust_roots_http_still_works() {
 
 /// An RS256 reference server with the test key pair, and a JWKS of `keys` on a mock.
 async fn rs256_with_jwks(keys: Value) -> (reference_server::RunningServer, wiremock::MockServer) {
-    let mut c = reference_server::Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.algorithm = reference_server::keys::Algorithm::Rs256;
-    c.signing_key = None;
-    c.private_key_file = Some(format!("{DATA}/rs256-private.pem").into());
-    c.public_key_file = Some(format!("{DATA}/rs256-public.pem").into());
-    c.access_lifetime = Duration::from_secs(60);
-    c.refresh_lifetime = Duration::from_secs(120);
-    c.users = vec![reference_server::UserSpec {
-        username: support::LOGIN.into(),
-        email: "erin@example.com".into(),
-        password: support::PASSWORD.into(),
-        active: true,
-    }];
-    let srv = reference_server::spawn(c)
-        .await
-        .expect("the RS256 server starts");
+    let srv = support::spawn(|c| {
+        c.algorithm = reference_server::keys::Algorithm::Rs256;
+        c.signing_key = None;
+        c.private_key_file = Some(format!("{DATA}/rs256-private.pem").into());
+        c.public_key_file = Some(format!("{DATA}/rs256-public.pem").into());
+        c.access_lifetime = Duration::from_secs(60);
+        c.refresh_lifetime = Duration::from_secs(120);
+        c.users = vec![support::user(support::LOGIN, support::PASSWORD, true)];
+    })
+    .await;
     let jwks = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("GET"))
         .and(wiremock::matchers::path("/.well-known/jwks.json"))

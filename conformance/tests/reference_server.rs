@@ -10,7 +10,7 @@ mod support;
 
 use std::time::Duration;
 
-use reference_server::{Config, UserSpec};
+use reference_server::UserSpec;
 use serde_json::Value;
 use support::Invocation;
 
@@ -19,33 +19,21 @@ const KEY: &str = "conformance-test-key-7f3a9c1e5b2d4f6a8c0e";
 /// carol (active, id 1) and dave (inactive, id 2).
 fn users() -> Vec<UserSpec> {
     vec![
-        UserSpec {
-            username: "carol".into(),
-            email: "carol@example.com".into(),
-            password: "carol-pw-1".into(),
-            active: true,
-        },
-        UserSpec {
-            username: "dave".into(),
-            email: "dave@example.com".into(),
-            password: "dave-pw-1".into(),
-            active: false,
-        },
+        support::user("carol", "carol-pw-1", true),
+        support::user("dave", "dave-pw-1", false),
     ]
 }
 
 async fn server(rotating: bool) -> reference_server::RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
-    c.access_lifetime = Duration::from_secs(5);
-    c.refresh_lifetime = Duration::from_secs(8);
-    c.users = users();
-    c.rotate_refresh_tokens = rotating;
-    c.blacklist_after_rotation = rotating;
-    reference_server::spawn(c)
-        .await
-        .expect("the reference server starts")
+    support::spawn(|c| {
+        c.signing_key = Some(KEY.into());
+        c.access_lifetime = Duration::from_secs(5);
+        c.refresh_lifetime = Duration::from_secs(8);
+        c.users = users();
+        c.rotate_refresh_tokens = rotating;
+        c.blacklist_after_rotation = rotating;
+    })
+    .await
 }
 
 /// Runs the binary; returns its exit code and its JSON report.
@@ -234,18 +222,16 @@ async fn v1_profile_conforms_with_rs256() {
     if std::env::var_os("BASE_URL").is_some() {
         return;
     }
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.algorithm = reference_server::keys::Algorithm::Rs256;
-    c.signing_key = None;
-    c.private_key_file = Some(data("rs256-private.pem").into());
-    c.public_key_file = Some(data("rs256-public.pem").into());
-    c.access_lifetime = Duration::from_secs(5);
-    c.refresh_lifetime = Duration::from_secs(8);
-    c.users = users();
-    let srv = reference_server::spawn(c)
-        .await
-        .expect("the RS256 server starts");
+    let srv = support::spawn(|c| {
+        c.algorithm = reference_server::keys::Algorithm::Rs256;
+        c.signing_key = None;
+        c.private_key_file = Some(data("rs256-private.pem").into());
+        c.public_key_file = Some(data("rs256-public.pem").into());
+        c.access_lifetime = Duration::from_secs(5);
+        c.refresh_lifetime = Duration::from_secs(8);
+        c.users = users();
+    })
+    .await;
     let profile =
         std::env::temp_dir().join(format!("jwt-conformance-{}-rs256.toml", std::process::id()));
     std::fs::write(

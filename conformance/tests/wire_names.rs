@@ -104,33 +104,23 @@ auth_header_name = "X-Access-Token"
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_renaming_them_the_same_way_conforms() {
-    let mut c = reference_server::Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
-    c.access_lifetime = Duration::from_secs(60);
-    c.refresh_lifetime = Duration::from_secs(120);
-    c.users = vec![
-        reference_server::UserSpec {
-            username: support::LOGIN.into(),
-            email: "erin@example.com".into(),
-            password: support::PASSWORD.into(),
-            active: true,
-        },
-        reference_server::UserSpec {
-            username: "frank".into(),
-            email: "frank@example.com".into(),
-            password: "frank-pw-1".into(),
-            active: false,
-        },
-    ];
-    c.claim_names = reference_server::tokens::ClaimNames {
-        user_id: "uid".into(),
-        token_type: "kind".into(),
-        jti: "id".into(),
-    };
-    c.auth_header_types = vec!["JWT".into(), "Bearer".into()];
-    c.auth_header_name = "X-Access-Token".into();
-    let srv = reference_server::spawn(c).await.expect("server starts");
+    let srv = support::spawn(|c| {
+        c.signing_key = Some(KEY.into());
+        c.access_lifetime = Duration::from_secs(60);
+        c.refresh_lifetime = Duration::from_secs(120);
+        c.users = vec![
+            support::user(support::LOGIN, support::PASSWORD, true),
+            support::user("frank", "frank-pw-1", false),
+        ];
+        c.claim_names = reference_server::tokens::ClaimNames {
+            user_id: "uid".into(),
+            token_type: "kind".into(),
+            jti: "id".into(),
+        };
+        c.auth_header_types = vec!["JWT".into(), "Bearer".into()];
+        c.auth_header_name = "X-Access-Token".into();
+    })
+    .await;
     let profile = r#"
 base = "classic"
 [tokens]

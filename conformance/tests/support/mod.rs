@@ -174,21 +174,36 @@ pub const LOGIN: &str = "erin";
 /// Its password.
 pub const PASSWORD: &str = "erin-pw-1";
 
+/// A reference server on 127.0.0.1:0 with the test settings as `configure` leaves them.
+pub async fn spawn(configure: impl FnOnce(&mut Config)) -> RunningServer {
+    let mut c = Config::for_tests();
+    c.bind = ([127, 0, 0, 1], 0).into();
+    configure(&mut c);
+    reference_server::spawn(c)
+        .await
+        .expect("the reference server starts")
+}
+
+/// An account of a test server: `<username>@example.com` with this password.
+pub fn user(username: &str, password: &str, active: bool) -> UserSpec {
+    UserSpec {
+        username: username.into(),
+        email: format!("{username}@example.com"),
+        password: password.into(),
+        active,
+    }
+}
+
 /// A reference server on 127.0.0.1:0 signing with `key`, whose refresh tokens live twice as
 /// long as its access tokens, with the account `erin` / `erin@example.com`.
 pub async fn server(key: &str, access: Duration) -> RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(key.into());
-    c.access_lifetime = access;
-    c.refresh_lifetime = access * 2;
-    c.users = vec![UserSpec {
-        username: LOGIN.into(),
-        email: "erin@example.com".into(),
-        password: PASSWORD.into(),
-        active: true,
-    }];
-    reference_server::spawn(c).await.expect("server starts")
+    spawn(|c| {
+        c.signing_key = Some(key.into());
+        c.access_lifetime = access;
+        c.refresh_lifetime = access * 2;
+        c.users = vec![user(LOGIN, PASSWORD, true)];
+    })
+    .await
 }
 
 /// `--base-url`, the account (logging in as `login`) and the key, then `extra`.
