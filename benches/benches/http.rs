@@ -147,13 +147,17 @@ async fn target() -> Result<(Origin, Account, Option<reference_server::RunningSe
             );
         };
         return Ok((
-            Origin::parse(&url).await?,
+            Origin::parse(&url).await.map_err(|e| e.to_string())?,
             Account { login, password },
             None,
         ));
     }
-    let (server, account) = load::bundled::start(&Profile::classic()).await?;
-    let origin = Origin::parse(&server.base_url()).await?;
+    let (server, account) = conformance::bundled::start_for_load(&Profile::classic())
+        .await
+        .map_err(|e| e.to_string())?;
+    let origin = Origin::parse(&server.base_url())
+        .await
+        .map_err(|e| e.to_string())?;
     Ok((origin, account, Some(server)))
 }
 

@@ -216,8 +216,14 @@ pub struct LoadArgs {
     pub target: TargetArgs,
 
     /// What to load: verify (the profile's verify path), verify-v1 (/api/v1/token/verify/), resource (GET one item of the profile's resources), obtain (login: slow by design, password hashing)
-    #[arg(long, short = 'e', env = "LOAD_ENDPOINT", default_value = "verify", value_parser = conformance::load::Endpoint::NAMES)]
-    pub endpoint: String,
+    #[arg(
+        long,
+        short = 'e',
+        env = "LOAD_ENDPOINT",
+        default_value = "verify",
+        value_enum
+    )]
+    pub endpoint: conformance::load::Endpoint,
 
     /// Concurrent keep-alive connections
     #[arg(long, short = 'c', env = "LOAD_CONNECTIONS", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]

@@ -14,7 +14,7 @@ use cucumber::{
     gherkin, parser,
 };
 
-use crate::world::{NOTES, Skip};
+use crate::world::Skip;
 use conformance::report::{CitedRule, Level, Outcome, ScenarioResult};
 
 /// Collected results, shared with the runner (wrapping writers hide the collector itself).
@@ -29,6 +29,9 @@ pub struct Collected {
     pub parse_errors: Vec<String>,
     /// A line per finished scenario, for the progress display.
     pub finished: usize,
+    /// Notes of `@info` scenarios by (feature file, line), handed over by the after-scenario
+    /// hook, which runs before the scenario's `Finished` event reaches the collector.
+    pub notes: HashMap<(String, usize), Vec<String>>,
 }
 
 /// The writer.
@@ -36,24 +39,29 @@ pub struct Collected {
 pub struct Collector {
     /// Shared handle to the results.
     pub results: Results,
-    /// Print a dot per finished scenario to stderr.
-    pub progress: bool,
     in_flight: HashMap<Source<gherkin::Scenario>, (ScenarioResult, SystemTime)>,
 }
 
 impl Collector {
-    /// A collector reporting progress (or not) on stderr.
-    pub fn new(progress: bool) -> (Self, Results) {
-        let c = Collector {
-            progress,
-            ..Collector::default()
-        };
+    /// A collector, and the handle to what it collects.
+    pub fn new() -> (Self, Results) {
+        let c = Collector::default();
         let results = c.results.clone();
         (c, results)
     }
 }
 
-fn lock(r: &Results) -> std::sync::MutexGuard<'_, Collected> {
+/// The key of a scenario's notes: its feature file as cucumber names it, and its line.
+pub fn notes_key(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> (String, usize) {
+    let file = feature
+        .path
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    (file, scenario.position.line)
+}
+
+pub fn lock(r: &Results) -> std::sync::MutexGuard<'_, Collected> {
     r.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -133,22 +141,12 @@ impl Collector {
             S::Finished => {
                 if let Some((mut res, started)) = self.in_flight.remove(sc) {
                     res.duration = at.duration_since(started).unwrap_or_default();
-                    let key = (
-                        f.path
-                            .as_deref()
-                            .map(|p| p.display().to_string())
-                            .unwrap_or_default(),
-                        sc.position.line,
-                    );
-                    if let Some(notes) = NOTES.lock().ok().and_then(|mut n| n.remove(&key)) {
+                    let mut r = lock(&self.results);
+                    if let Some(notes) = r.notes.remove(&notes_key(f, sc)) {
                         res.notes = notes;
                     }
-                    let mut r = lock(&self.results);
                     r.scenarios.push(res);
                     r.finished += 1;
-                    if self.progress {
-                        eprint!(".");
-                    }
                 }
             }
             S::Hook(kind, Hook::Failed(_, info)) => {

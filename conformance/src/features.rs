@@ -6,6 +6,7 @@ use std::{
     vec,
 };
 
+use anyhow::{anyhow, bail};
 use cucumber::{
     cli,
     feature::Ext as _,
@@ -96,7 +97,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 ];
 
 /// Parses and expands the features: the embedded ones, or every `*.feature` in `dir`.
-pub fn load(dir: Option<&Path>) -> Result<Vec<gherkin::Feature>, String> {
+pub fn load(dir: Option<&Path>) -> anyhow::Result<Vec<gherkin::Feature>> {
     let sources: Vec<(PathBuf, String)> = match dir {
         None => EMBEDDED
             .iter()
@@ -104,20 +105,20 @@ pub fn load(dir: Option<&Path>) -> Result<Vec<gherkin::Feature>, String> {
             .collect(),
         Some(dir) => {
             let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-                .map_err(|e| format!("cannot read the features directory {}: {e}", dir.display()))?
+                .map_err(|e| anyhow!("cannot read the features directory {}: {e}", dir.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|x| x == "feature"))
                 .collect();
             files.sort();
             if files.is_empty() {
-                return Err(format!("no .feature files in {}", dir.display()));
+                bail!("no .feature files in {}", dir.display());
             }
             files
                 .into_iter()
                 .map(|p| {
                     std::fs::read_to_string(&p)
                         .map(|t| (p.clone(), t))
-                        .map_err(|e| format!("cannot read {}: {e}", p.display()))
+                        .map_err(|e| anyhow!("cannot read {}: {e}", p.display()))
                 })
                 .collect::<Result<_, _>>()?
         }
@@ -126,10 +127,10 @@ pub fn load(dir: Option<&Path>) -> Result<Vec<gherkin::Feature>, String> {
         .into_iter()
         .map(|(path, text)| {
             let mut f = gherkin::Feature::parse(&text, GherkinEnv::default())
-                .map_err(|e| format!("{}: cannot parse: {e}", path.display()))?;
+                .map_err(|e| anyhow!("{}: cannot parse: {e}", path.display()))?;
             f.path = Some(path.clone());
             f.expand_examples()
-                .map_err(|e| format!("{}: {e}", path.display()))
+                .map_err(|e| anyhow!("{}: {e}", path.display()))
         })
         .collect()
 }
@@ -218,7 +219,7 @@ mod tests {
 
     #[test]
     fn every_rule_of_the_contract_is_checked() {
-        let mut named: Vec<String> = crate::world::INVARIANT_RULES
+        let mut named: Vec<String> = conformance::checks::EVERY_RESPONSE
             .iter()
             .map(|r| r.to_string())
             .collect();

@@ -12,6 +12,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{
     jwt,
+    profile::WireNames,
     redact::Redactor,
     tls::{Stream, Transport},
 };
@@ -27,6 +28,55 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// Body bytes, possibly empty.
     pub body: Vec<u8>,
+}
+
+impl Request {
+    /// A request with no header and no body.
+    pub fn new(method: &str, url: impl Into<String>) -> Request {
+        Request {
+            method: method.to_string(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// `GET url`.
+    pub fn get(url: impl Into<String>) -> Request {
+        Request::new("GET", url)
+    }
+
+    /// `POST url`.
+    pub fn post(url: impl Into<String>) -> Request {
+        Request::new("POST", url)
+    }
+
+    /// Adds a header field.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Request {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Authenticates with an access token, in the deployment's header and scheme
+    /// (`Authorization: Bearer <token>` unless the profile renames them).
+    pub fn bearer(self, wire: &WireNames, token: &str) -> Request {
+        let (name, value) = wire.authorization(token);
+        self.header(name, value)
+    }
+
+    /// A JSON body, typed `application/json`.
+    pub fn json(self, body: &Value) -> Request {
+        self.body("application/json", body.to_string().into_bytes())
+    }
+
+    /// A body of this Content-Type (none when `content_type` is empty).
+    pub fn body(mut self, content_type: &str, bytes: Vec<u8>) -> Request {
+        if !content_type.is_empty() {
+            self = self.header("Content-Type", content_type);
+        }
+        self.body = bytes;
+        self
+    }
 }
 
 /// One response, whole.
@@ -84,6 +134,17 @@ pub struct Exchange {
     pub received: std::time::SystemTime,
 }
 
+/// Why the HTTP client could not be built (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The TLS settings are unusable.
+    #[error(transparent)]
+    Transport(#[from] crate::tls::SetupError),
+    /// reqwest refused the configuration.
+    #[error("cannot build the HTTP client: {0}")]
+    Build(reqwest::Error),
+}
+
 /// A reqwest client configured for conformance checks: no redirects followed, bounded time,
 /// the run's TLS settings, and its `--header` fields on every request.
 #[derive(Debug, Clone)]
@@ -96,12 +157,12 @@ pub struct Client {
 impl Client {
     /// A client whose every request gives up after `timeout` (platform trust roots, no extra
     /// header).
-    pub fn new(timeout: Duration) -> Result<Self, String> {
-        Client::with_transport(timeout, Transport::plain().map_err(|e| e.to_string())?)
+    pub fn new(timeout: Duration) -> Result<Self, ClientError> {
+        Client::with_transport(timeout, Transport::plain()?)
     }
 
     /// A client that reaches the target as `transport` says.
-    pub fn with_transport(timeout: Duration, transport: Transport) -> Result<Self, String> {
+    pub fn with_transport(timeout: Duration, transport: Transport) -> Result<Self, ClientError> {
         // reqwest honours HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY by default.
         let inner = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -110,7 +171,7 @@ impl Client {
             .pool_max_idle_per_host(64)
             .tls_backend_preconfigured(transport.tls_config().as_ref().clone())
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(ClientError::Build)?;
         Ok(Client {
             inner,
             timeout,

@@ -45,19 +45,57 @@ impl Entry {
     }
 }
 
+/// Why a known-failures file cannot be used (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum KnownError {
+    /// It cannot be read.
+    #[error("cannot read known failures {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// It is not a valid list.
+    #[error("invalid known failures {path}: {why}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// Why.
+        why: InvalidList,
+    },
+}
+
+/// What is wrong with a known-failures list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidList {
+    /// Not TOML of the expected shape.
+    #[error("{0}")]
+    Toml(String),
+    /// An entry without a reason.
+    #[error("the entry for {0:?} needs a reason")]
+    NoReason(String),
+}
+
 impl KnownFailures {
     /// Reads and parses a file.
-    pub fn load(path: &str) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read known failures {path}: {e}"))?;
-        Self::parse(&text).map_err(|e| format!("invalid known failures {path}: {e}"))
+    pub fn load(path: &str) -> Result<Self, KnownError> {
+        let text = std::fs::read_to_string(path).map_err(|source| KnownError::Read {
+            path: path.to_string(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|why| KnownError::Invalid {
+            path: path.to_string(),
+            why,
+        })
     }
 
     /// Parses the TOML text.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let k: KnownFailures = toml::from_str(text).map_err(|e| e.message().to_string())?;
+    pub fn parse(text: &str) -> Result<Self, InvalidList> {
+        let k: KnownFailures =
+            toml::from_str(text).map_err(|e| InvalidList::Toml(e.message().to_string()))?;
         if let Some(e) = k.entries.iter().find(|e| e.reason.trim().is_empty()) {
-            return Err(format!("the entry for {:?} needs a reason", e.scenario));
+            return Err(InvalidList::NoReason(e.scenario.clone()));
         }
         Ok(k)
     }

@@ -4,8 +4,9 @@
 //! Nothing here comes from the reference server: the suite is an independent reading of
 //! the contract (`CONTRACT.md`), and its expectations are written out in the `.feature` files.
 
+pub mod bundled;
+pub mod checks;
 pub mod contract;
-pub mod html;
 pub mod http;
 pub mod jwt;
 pub mod keys;
@@ -19,3 +20,4 @@ pub mod report;
 pub mod target;
 pub mod template;
 pub mod tls;
+pub mod vocabulary;

@@ -20,7 +20,6 @@ mod workload;
 
 use std::fmt;
 use std::io::{IsTerminal as _, Write as _};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -29,27 +28,27 @@ pub use client::{Budget, Connection, Dial, Failure, Live, Reply, Tally, drive, h
 pub use report::{Check, Curve, Curves, Latency, LoadReport, Percentiles, Requests};
 pub use workload::{Origin, Prepared, Workload, prepare};
 
-use crate::profile::Profile;
-use crate::target::Account;
+use crate::bundled;
+use crate::profile::{self, Profile};
+use crate::target::{Account, NoEndpoint, path_of};
 use crate::tls::Transport;
 
-/// Which request a load run repeats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which request a load run repeats; `--endpoint` takes the kebab-case names (`verify`,
+/// `verify-v1`, `resource`, `obtain`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Endpoint {
-    /// POST the profile's verify path with a valid access token.
+    // POST the profile's verify path with a valid access token. (Plain comments: a doc
+    // comment here would become the value's help, and change `--help`.)
     Verify,
-    /// POST `/api/v1/token/verify/` (the v1 layout's verify path) with a valid access token.
+    // POST `/api/v1/token/verify/` (the v1 layout's verify path) with a valid access token.
     VerifyV1,
-    /// GET one item of the profile's resource collection with a Bearer access token.
+    // GET one item of the profile's resource collection with a Bearer access token.
     Resource,
-    /// POST the account's credentials to the obtain path: a login, slow by design.
+    // POST the account's credentials to the obtain path: a login, slow by design.
     Obtain,
 }
 
 impl Endpoint {
-    /// The names `--endpoint` accepts.
-    pub const NAMES: [&'static str; 4] = ["verify", "verify-v1", "resource", "obtain"];
-
     /// The name `--endpoint` gives it.
     pub fn name(self) -> &'static str {
         match self {
@@ -59,21 +58,49 @@ impl Endpoint {
             Endpoint::Obtain => "obtain",
         }
     }
+
+    /// The path it goes to, of `profile` (the v1 layout's for `VerifyV1`).
+    fn path(self, profile: &Profile) -> Result<String, NoEndpoint> {
+        let (profile, endpoint) = match self {
+            Endpoint::Verify => (profile, profile::Endpoint::Verify),
+            Endpoint::VerifyV1 => (&Profile::v1(), profile::Endpoint::Verify),
+            Endpoint::Resource => (profile, profile::Endpoint::Resources),
+            Endpoint::Obtain => (profile, profile::Endpoint::Obtain),
+        };
+        path_of(profile, endpoint).map(str::to_string)
+    }
 }
 
-impl FromStr for Endpoint {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "verify" => Ok(Endpoint::Verify),
-            "verify-v1" => Ok(Endpoint::VerifyV1),
-            "resource" => Ok(Endpoint::Resource),
-            "obtain" => Ok(Endpoint::Obtain),
-            _ => Err(format!(
-                "unknown endpoint {s:?} (one of {})",
-                Endpoint::NAMES.join(", ")
-            )),
-        }
+/// Why a load run could not happen (exit code 2): each says, in one sentence, what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// An option out of its range, or options that do not go together.
+    #[error("{0}")]
+    Options(&'static str),
+    /// `--connections` out of its range.
+    #[error("--connections must be between 1 and {MAX_CONNECTIONS}")]
+    Connections,
+    /// The profile cannot be loaded.
+    #[error(transparent)]
+    Profile(#[from] crate::profile::ProfileError),
+    /// The TLS settings are unusable.
+    #[error(transparent)]
+    Transport(#[from] crate::tls::SetupError),
+    /// The bundled server did not start.
+    #[error(transparent)]
+    Bundled(#[from] bundled::StartError),
+    /// The profile lacks the endpoint the run needs.
+    #[error(transparent)]
+    Endpoint(#[from] NoEndpoint),
+    /// The base URL is unusable, or the target could not be reached or prepared (the login,
+    /// the resource to read, the first request), or the request loop could not start.
+    #[error("{0}")]
+    Target(String),
+}
+
+impl From<String> for LoadError {
+    fn from(sentence: String) -> Self {
+        LoadError::Target(sentence)
     }
 }
 
@@ -153,37 +180,40 @@ impl Options {
         }
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), LoadError> {
         if self.connections == 0 || self.connections > MAX_CONNECTIONS {
-            return Err(format!(
-                "--connections must be between 1 and {MAX_CONNECTIONS}"
-            ));
+            return Err(LoadError::Connections);
         }
         if self.duration.is_zero() || self.duration > MAX_DURATION {
-            return Err("--duration must be more than 0 s and at most 1 h".into());
+            return Err(LoadError::Options(
+                "--duration must be more than 0 s and at most 1 h",
+            ));
         }
         if self.max_requests == 0 {
-            return Err("--max-requests must be at least 1".into());
+            return Err(LoadError::Options("--max-requests must be at least 1"));
         }
         if self.tokens == 0 || self.tokens > 256 {
-            return Err("--tokens must be between 1 and 256".into());
+            return Err(LoadError::Options("--tokens must be between 1 and 256"));
         }
         if let Some(rate) = self.rate
             && !(rate.is_finite() && rate > 0.0)
         {
-            return Err("--rate must be a positive number of requests per second".into());
+            return Err(LoadError::Options(
+                "--rate must be a positive number of requests per second",
+            ));
         }
         if let Some(rps) = self.min_rps
             && !(rps.is_finite() && rps >= 0.0)
         {
-            return Err("--min-rps must be a non-negative number".into());
+            return Err(LoadError::Options(
+                "--min-rps must be a non-negative number",
+            ));
         }
         if self.base_url.is_none() && (self.login.is_some() || self.password.is_some()) {
-            return Err(
+            return Err(LoadError::Options(
                 "--login and --password describe a server you run: give its --base-url too \
-                 (without --base-url the load runs against the bundled reference server)"
-                    .into(),
-            );
+                 (without --base-url the load runs against the bundled reference server)",
+            ));
         }
         Ok(())
     }
@@ -191,25 +221,26 @@ impl Options {
 
 /// Runs one load: prepares the target, drives it until the duration or the request count is
 /// spent, and reports. An `Err` means the run could not happen (exit code 2).
-pub async fn run(options: Options) -> Result<LoadReport, String> {
+pub async fn run(options: Options) -> Result<LoadReport, LoadError> {
     options.check()?;
-    let profile = Profile::load(options.profile.as_deref().unwrap_or("classic"))
-        .map_err(|e| e.to_string())?;
+    let profile = Profile::load(options.profile.as_deref().unwrap_or("classic"))?;
     let transport = match &options.transport {
         Some(t) => t.clone(),
-        None => Transport::plain().map_err(|e| e.to_string())?,
+        None => Transport::plain()?,
     };
     let (origin, account, server) = match &options.base_url {
         Some(url) => {
             let origin = Origin::resolve(url, &transport).await?;
             let (Some(login), Some(password)) = (options.login.clone(), options.password.clone())
             else {
-                return Err("--login and --password (or LOGIN and PASSWORD) are needed: the load run logs in for its tokens".into());
+                return Err(LoadError::Options(
+                    "--login and --password (or LOGIN and PASSWORD) are needed: the load run logs in for its tokens",
+                ));
             };
             (origin, Account { login, password }, None)
         }
         None => {
-            let (server, account) = bundled::start(&profile).await?;
+            let (server, account) = bundled::start_for_load(&profile).await?;
             let origin = Origin::resolve(&bundled::base_url(&server), &transport).await?;
             if options.progress {
                 eprintln!(
@@ -289,83 +320,18 @@ async fn progress_line(live: Arc<Live>, start: Instant, duration: Duration) {
     }
 }
 
-/// The bundled reference server, for a run without --base-url (and for the HTTP benches).
-pub mod bundled {
-    use super::Account;
-    use crate::profile::Profile;
-
-    #[cfg(feature = "bundled-server")]
-    pub type Server = reference_server::RunningServer;
-    /// Without the feature no server can run: there is no value of this type.
-    #[cfg(not(feature = "bundled-server"))]
-    #[derive(Debug)]
-    pub enum Server {}
-
-    #[cfg(feature = "bundled-server")]
-    pub fn base_url(server: &Server) -> String {
-        server.base_url()
-    }
-    #[cfg(not(feature = "bundled-server"))]
-    pub fn base_url(_: &Server) -> String {
-        String::new()
-    }
-
-    /// A reference server on 127.0.0.1:0 with one account (random password, random key) and
-    /// an access lifetime far beyond any run.
-    #[cfg(feature = "bundled-server")]
-    pub async fn start(profile: &Profile) -> Result<(Server, Account), String> {
-        use rand::Rng as _;
-        use std::time::Duration;
-
-        let password: String = rand::thread_rng()
-            .sample_iter(rand::distributions::Alphanumeric)
-            .take(20)
-            .map(char::from)
-            .collect();
-        let mut config = reference_server::Config::for_tests();
-        config.bind = ([127, 0, 0, 1], 0).into();
-        config.signing_key = None;
-        config.access_lifetime = Duration::from_secs(2 * 3600);
-        config.refresh_lifetime = Duration::from_secs(4 * 3600);
-        config.users = vec![reference_server::UserSpec {
-            username: "alice".into(),
-            email: "alice@example.com".into(),
-            password: password.clone(),
-            active: true,
-        }];
-        let server = reference_server::spawn(config)
-            .await
-            .map_err(|e| format!("cannot start the bundled reference server: {e}"))?;
-        let login = if profile.login_field == "email" {
-            "alice@example.com"
-        } else {
-            "alice"
-        };
-        Ok((
-            server,
-            Account {
-                login: login.into(),
-                password,
-            },
-        ))
-    }
-
-    #[cfg(not(feature = "bundled-server"))]
-    pub async fn start(_: &Profile) -> Result<(Server, Account), String> {
-        Err("no --base-url given, and this build has no bundled reference server (feature `bundled-server`)".into())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn endpoints_parse_by_name() {
-        for name in Endpoint::NAMES {
-            assert_eq!(name.parse::<Endpoint>().unwrap().name(), name);
+        use clap::ValueEnum as _;
+        for e in Endpoint::value_variants() {
+            let name = e.name();
+            assert_eq!(Endpoint::from_str(name, false), Ok(*e));
         }
-        assert!("verifyy".parse::<Endpoint>().is_err());
+        assert!(Endpoint::from_str("verifyy", false).is_err());
     }
 
     #[test]
@@ -379,6 +345,6 @@ mod tests {
         assert!(o.check().is_err());
         o.connections = 1;
         o.login = Some("alice".into());
-        assert!(o.check().unwrap_err().contains("--base-url"));
+        assert!(o.check().unwrap_err().to_string().contains("--base-url"));
     }
 }

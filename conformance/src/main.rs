@@ -3,36 +3,24 @@
 //! Exit codes: 0 the target conforms; 1 at least one MUST failed (or a SHOULD under
 //! --strict); 2 the run could not happen (bad arguments, unreachable target, failed login).
 
-mod bundled;
 mod cli;
 mod collector;
 mod features;
+mod plan;
 mod preflight;
 mod runner;
 mod steps;
 mod world;
 
-use std::{process::ExitCode, sync::Arc};
+use std::process::ExitCode;
 
+use anyhow::anyhow;
 use clap::Parser as _;
 use conformance::{
-    http::Client,
     known::KnownFailures,
-    profile::Profile,
     report::{self, Report},
-    target::{Account, Target},
     tls::Transport,
 };
-
-/// Why a run could not happen (exit code 2).
-#[derive(Debug)]
-struct Unusable(String);
-
-impl<E: std::fmt::Display> From<E> for Unusable {
-    fn from(e: E) -> Self {
-        Unusable(e.to_string())
-    }
-}
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
@@ -64,27 +52,21 @@ fn main() -> ExitCode {
             let page = clap_mangen::Man::new(<cli::Cli as clap::CommandFactory>::command());
             page.render(&mut std::io::stdout())
                 .map(|()| true)
-                .map_err(|e| Unusable(format!("cannot write the manual page: {e}")))
+                .map_err(|e| anyhow!("cannot write the manual page: {e}"))
         }
     };
+    // Any error is a run that could not happen (exit code 2), said in one sentence.
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
-        Err(Unusable(why)) => {
+        Err(why) => {
             eprintln!("jwt-conformance: {why}");
             ExitCode::from(2)
         }
     }
 }
 
-/// One planned run: a target, and (for the bundled server) what keeps it alive.
-struct Plan {
-    target: Arc<Target>,
-    preflight: preflight::Findings,
-    _server: Option<bundled::Server>,
-}
-
-async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
+async fn run(args: cli::RunArgs) -> anyhow::Result<bool> {
     let features = features::load(args.features_dir.as_deref())?;
     let known = match &args.known_failures {
         Some(p) => KnownFailures::load(&p.to_string_lossy())?,
@@ -96,18 +78,18 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
             .as_deref()
             .map(|t| {
                 t.parse()
-                    .map_err(|e| format!("--tags {t:?} is not a tag expression: {e}"))
+                    .map_err(|e| anyhow!("--tags {t:?} is not a tag expression: {e}"))
             })
             .transpose()?,
         name: args
             .name
             .as_deref()
-            .map(|n| regex::Regex::new(n).map_err(|e| format!("--name {n:?} is not a regex: {e}")))
+            .map(|n| regex::Regex::new(n).map_err(|e| anyhow!("--name {n:?} is not a regex: {e}")))
             .transpose()?,
         concurrency: usize::from(args.concurrency),
         progress: !args.target.quiet,
     };
-    let plans = plans(&args.target).await?;
+    let plans = plan::plans(&args.target).await?;
 
     let mut reports: Vec<Report> = Vec::new();
     for plan in plans {
@@ -146,15 +128,15 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
     }
     if let Some(path) = &args.junit {
         std::fs::write(path, report::junit(&reports))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(path) = &args.json {
         std::fs::write(path, report::json(&reports))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(path) = &args.html {
-        std::fs::write(path, conformance::html::html(&reports))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(path, report::html::html(&reports))
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     if reports.len() > 1 {
         let ok = reports.iter().filter(|r| r.conforms()).count();
@@ -163,20 +145,10 @@ async fn run(args: cli::RunArgs) -> Result<bool, Unusable> {
     Ok(reports.iter().all(Report::conforms))
 }
 
-/// The targets to check: the one the user named, or the bundled reference servers.
-async fn plans(args: &cli::TargetArgs) -> Result<Vec<Plan>, Unusable> {
-    let transport = Transport::new(&args.transport())?;
-    let client = Client::with_transport(args.request_timeout, transport)?;
-    match &args.base_url {
-        Some(url) => Ok(vec![remote_plan(args, url, client).await?]),
-        None => bundled::plans(args, client).await,
-    }
-}
-
 /// `jwt-conformance properties`: the property tests against each target.
-async fn properties(args: cli::PropertiesArgs) -> Result<bool, Unusable> {
+async fn properties(args: cli::PropertiesArgs) -> anyhow::Result<bool> {
     let mut all_hold = true;
-    for plan in plans(&args.target).await? {
+    for plan in plan::plans(&args.target).await? {
         let t = plan.target.clone();
         if !args.target.quiet {
             eprintln!(
@@ -193,9 +165,7 @@ async fn properties(args: cli::PropertiesArgs) -> Result<bool, Unusable> {
         };
         let insecure = t.client.transport().insecure();
         let base_url = t.base_url.clone();
-        let outcome = conformance::properties::run(t, opts)
-            .await
-            .map_err(Unusable)?;
+        let outcome = conformance::properties::run(t, opts).await?;
         if insecure {
             println!("--insecure: TLS certificates of {base_url} not verified");
         }
@@ -206,13 +176,13 @@ async fn properties(args: cli::PropertiesArgs) -> Result<bool, Unusable> {
 }
 
 /// `jwt-conformance load`: one bounded load run; false when a threshold was missed.
-async fn load(args: cli::LoadArgs) -> Result<bool, Unusable> {
+async fn load(args: cli::LoadArgs) -> anyhow::Result<bool> {
     let options = conformance::load::Options {
         base_url: args.target.base_url.clone(),
         profile: args.target.profile.clone(),
         login: args.target.login.clone(),
         password: args.target.password.clone(),
-        endpoint: args.endpoint.parse()?,
+        endpoint: args.endpoint,
         connections: usize::from(args.connections),
         duration: args.duration,
         rate: args.rate,
@@ -224,74 +194,15 @@ async fn load(args: cli::LoadArgs) -> Result<bool, Unusable> {
         progress: !args.target.quiet,
         transport: Some(Transport::new(&args.target.transport())?),
     };
-    let report = conformance::load::run(options).await.map_err(Unusable)?;
+    let report = conformance::load::run(options).await?;
     print!("{}", report.console());
     if let Some(path) = &args.json {
         std::fs::write(path, report.json())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(path) = &args.html {
         std::fs::write(path, conformance::load::page::html(&report))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
     Ok(report.passed)
-}
-
-/// A run against the URL the user gave.
-async fn remote_plan(args: &cli::TargetArgs, url: &str, client: Client) -> Result<Plan, Unusable> {
-    let base_url = url.trim_end_matches('/').to_string();
-    let parsed = reqwest::Url::parse(&base_url)
-        .map_err(|e| format!("--base-url {url:?} is not a URL: {e}"))?;
-    if !["http", "https"].contains(&parsed.scheme()) {
-        return Err(Unusable(format!(
-            "--base-url {url:?} must be http:// or https://"
-        )));
-    }
-    let profile = Profile::load(args.profile.as_deref().unwrap_or("classic"))?;
-    let (Some(login), Some(password)) = (args.login.clone(), args.password.clone()) else {
-        return Err(Unusable(
-            "--login and --password (or LOGIN and PASSWORD) are needed: the suite logs in with an existing active account".into(),
-        ));
-    };
-    let account = Account { login, password };
-    let inactive = match (args.inactive_login.clone(), args.inactive_password.clone()) {
-        (Some(login), Some(password)) => Some(Account { login, password }),
-        (None, None) => None,
-        _ => {
-            return Err(Unusable(
-                "--inactive-login and --inactive-password go together".into(),
-            ));
-        }
-    };
-    let (signing_key, private_key, public_keys) = conformance::target::read_keys(
-        &profile,
-        args.signing_key.as_deref(),
-        args.signing_key_file.as_deref(),
-        args.verifying_key_file.as_deref(),
-    )
-    .map_err(Unusable)?;
-    let mut target = Target {
-        redactor: Target::redactor_for(
-            &account,
-            inactive.as_ref(),
-            signing_key.as_deref(),
-            client.transport(),
-        ),
-        base_url,
-        profile,
-        account,
-        inactive,
-        inactive_user_id: args.inactive_user_id.clone(),
-        signing_key,
-        private_key,
-        public_keys,
-        max_wait: args.max_wait,
-        client,
-    };
-    let preflight = preflight::check(&mut target).await.map_err(Unusable)?;
-    Ok(Plan {
-        target: Arc::new(target),
-        preflight,
-        _server: None,
-    })
 }

@@ -8,13 +8,14 @@
 
 use std::time::Duration;
 
+use anyhow::{anyhow, bail};
 use serde_json::{Value, json};
 
 use conformance::{
     http::{Request, TransportError},
     jwt,
     keys::KeySet,
-    target::Target,
+    target::{self, Target},
 };
 
 /// What preflight found out about the target.
@@ -50,7 +51,7 @@ pub fn lifetime_warning(f: &Findings, concurrency: usize) -> Option<String> {
 
 /// Checks the target is usable, and probes the endpoints the profile only may have; the
 /// error says which argument to fix.
-pub async fn check(t: &mut Target) -> Result<Findings, String> {
+pub async fn check(t: &mut Target) -> anyhow::Result<Findings> {
     fetch_jwks(t).await?;
     let findings = login(t).await?;
     probe_optional(t).await;
@@ -59,46 +60,38 @@ pub async fn check(t: &mut Target) -> Result<Findings, String> {
 
 /// The public keys a profile's `jwks_url` publishes, fetched once before the run (with the
 /// target's TLS settings and headers).
-async fn fetch_jwks(t: &mut Target) -> Result<(), String> {
+async fn fetch_jwks(t: &mut Target) -> anyhow::Result<()> {
     let Some(url) = t.profile.jwks_url.clone() else {
         return Ok(());
     };
     if t.public_keys.is_some() {
         return Ok(());
     }
-    let ex = t
-        .client
-        .send(Request {
-            method: "GET".into(),
-            url: url.clone(),
-            headers: vec![("Accept".into(), "application/json".into())],
-            body: Vec::new(),
-        })
-        .await;
+    let request = Request::get(url.clone()).header("Accept", "application/json");
+    let ex = t.client.send(request).await;
     let resp = ex
         .outcome
-        .map_err(|e| format!("cannot fetch the profile's jwks_url {url}: {e}"))?;
+        .map_err(|e| anyhow!("cannot fetch the profile's jwks_url {url}: {e}"))?;
     if resp.status != 200 {
-        return Err(format!(
+        bail!(
             "the profile's jwks_url {url} answered {}, not 200 with a JWKS",
             resp.status
-        ));
+        );
     }
     let document = resp
         .json()
-        .ok_or_else(|| format!("the profile's jwks_url {url} did not answer JSON"))?;
-    let keys =
-        KeySet::from_jwks(&document, format!("jwks_url {url}")).map_err(|e| e.to_string())?;
+        .ok_or_else(|| anyhow!("the profile's jwks_url {url} did not answer JSON"))?;
+    let keys = KeySet::from_jwks(&document, format!("jwks_url {url}"))?;
     if let Some(other) = keys
         .keys
         .iter()
         .find(|k| Some(k.key_type) != t.profile.algorithm.key_type())
     {
-        return Err(format!(
+        bail!(
             "the profile's jwks_url {url} publishes an {} key, but the profile declares {}",
             other.key_type.name(),
             t.profile.algorithm
-        ));
+        );
     }
     t.public_keys = Some(keys);
     Ok(())
@@ -109,56 +102,35 @@ async fn fetch_jwks(t: &mut Target) -> Result<(), String> {
 /// how a missing route looks whatever serves it. Anything but a 404 keeps it, so a broken
 /// endpoint is checked, not skipped.
 async fn probe_optional(t: &mut Target) {
-    for name in t.profile.optional.clone() {
-        let Some(path) = t.profile.endpoint(&name).map(str::to_string) else {
+    for endpoint in t.profile.optional.clone() {
+        let Some(path) = t.profile.endpoint(endpoint).map(str::to_string) else {
             continue;
         };
-        let ex = t
-            .client
-            .send(Request {
-                method: "POST".into(),
-                url: t.url(&path),
-                headers: vec![("Content-Type".into(), "application/json".into())],
-                body: b"{}".to_vec(),
-            })
-            .await;
+        let probe = Request::post(t.url(&path)).json(&json!({}));
+        let ex = t.client.send(probe).await;
         if matches!(&ex.outcome, Ok(r) if r.status == 404) {
             t.profile.drop_endpoint(
-                &name,
+                endpoint,
                 format!(
-                    "the target has no {name} endpoint (probed POST {path} before the run: 404)"
+                    "the target has no {endpoint} endpoint (probed POST {path} before the run: 404)"
                 ),
             );
         }
     }
 }
 
-async fn login(t: &Target) -> Result<Findings, String> {
-    let Some(path) = t.profile.endpoints.obtain.as_deref() else {
-        return Err(format!("profile {} has no obtain endpoint", t.profile.name));
-    };
-    let url = t.url(path);
-    let body =
-        json!({ t.profile.login_field.clone(): t.account.login, "password": t.account.password });
-    let ex = t
-        .client
-        .send(Request {
-            method: "POST".into(),
-            url: url.clone(),
-            headers: vec![("Content-Type".into(), "application/json".into())],
-            body: body.to_string().into_bytes(),
-        })
-        .await;
+async fn login(t: &Target) -> anyhow::Result<Findings> {
+    let request = t.login()?;
+    let url = request.url.clone();
+    let ex = t.client.send(request).await;
     let resp = match ex.outcome {
         Ok(r) => r,
+        // A certificate the run does not trust is said as it is, without "could not connect".
         Err(TransportError::Connect(why)) if why.contains(conformance::tls::NOT_TRUSTED) => {
-            return Err(format!("cannot reach {}: {why}", t.base_url));
+            bail!(target::cannot_reach(&t.base_url, &why));
         }
         Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
-            return Err(format!(
-                "cannot reach {}: {e}. Is the server running, and is --base-url right?",
-                t.base_url
-            ));
+            bail!(target::cannot_reach(&t.base_url, &e));
         }
         // A dropped connection on a plain login is the target's defect; the scenarios say so.
         Err(TransportError::Dropped(_)) => return Ok(Findings::default()),
@@ -170,14 +142,18 @@ async fn login(t: &Target) -> Result<Findings, String> {
             .collect::<String>(),
     );
     match resp.status {
-        404 | 405 => Err(format!(
+        404 | 405 => Err(anyhow!(
             "POST {url} answered {}: is that the obtain endpoint? Check --profile ({}) and --base-url. Body: {shown}",
-            resp.status, t.profile.name
+            resp.status,
+            t.profile.name
         )),
-        400..=499 => Err(format!(
-            "logging in as {:?} at {url} failed with {}: {shown}. Check --login/--password (the profile's login field is {:?})",
-            t.account.login, resp.status, t.profile.login_field
-        )),
+        400..=499 => Err(anyhow!(target::login_refused(
+            &t.account,
+            &url,
+            &resp.status,
+            &shown,
+            &t.profile.login_field,
+        ))),
         200 => {
             let body = resp.json();
             check_key(t, body.as_ref())?;
@@ -185,7 +161,7 @@ async fn login(t: &Target) -> Result<Findings, String> {
                 .as_ref()
                 .and_then(|b| b.get("access"))
                 .and_then(Value::as_str)
-                .and_then(observed_lifetime);
+                .and_then(jwt::lifetime);
             Ok(Findings {
                 login_time: Some(resp.elapsed),
                 access_lifetime: t.profile.access_lifetime.or(observed),
@@ -196,17 +172,10 @@ async fn login(t: &Target) -> Result<Findings, String> {
     }
 }
 
-/// `exp - iat` of a token, if it has both.
-fn observed_lifetime(token: &str) -> Option<Duration> {
-    let claims = jwt::decode(token).ok()?.claims;
-    let (exp, iat) = (claims.get("exp")?.as_i64()?, claims.get("iat")?.as_i64()?);
-    Some(Duration::from_secs(u64::try_from(exp - iat).ok()?))
-}
-
 /// Whether the signing key given verifies the token the login gave: a wrong key would make
 /// every forged token a different defect. A token of another algorithm than the declared one
 /// is left to the scenarios (TOK-1).
-fn check_key(t: &Target, body: Option<&Value>) -> Result<(), String> {
+fn check_key(t: &Target, body: Option<&Value>) -> anyhow::Result<()> {
     let Some(access) = body.and_then(|b| b.get("access")).and_then(Value::as_str) else {
         return Ok(());
     };
@@ -225,11 +194,11 @@ fn check_key(t: &Target, body: Option<&Value>) -> Result<(), String> {
     if genuine {
         Ok(())
     } else if alg.is_hmac() {
-        Err(format!(
+        Err(anyhow!(
             "the --signing-key given does not verify the access token the server issued ({alg}): it is not the server's key"
         ))
     } else {
-        Err(format!(
+        Err(anyhow!(
             "the --signing-key-file given does not verify the access token the server issued ({alg}): it is not the server's private key"
         ))
     }

@@ -36,8 +36,28 @@ impl fmt::Display for Dialect {
     }
 }
 
+crate::vocabulary! {
+    /// A named endpoint of a deployment: the one vocabulary for feature text (`the obtain
+    /// endpoint`), profiles, the property tests and the load command.
+    pub enum Endpoint {
+        /// Trades credentials for a token pair.
+        Obtain = "obtain",
+        /// Trades a refresh token for a new access token.
+        Refresh = "refresh",
+        /// Checks a token.
+        Verify = "verify",
+        /// Any GET that needs a bearer access token.
+        Protected = "protected",
+        /// The CRUD collection.
+        Resources = "resources",
+        /// The list of accounts.
+        Users = "users",
+    }
+}
+
 /// The endpoints of one deployment. Any may be absent: its scenarios are then skipped.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Endpoints {
     /// Trades credentials for a token pair.
     pub obtain: Option<String>,
@@ -51,6 +71,32 @@ pub struct Endpoints {
     pub resources: Option<String>,
     /// A list of the accounts (`[{"id", <login field>, ...}]`) behind a bearer access token.
     pub users: Option<String>,
+}
+
+impl Endpoints {
+    /// The path of an endpoint, if the deployment has it.
+    pub fn path(&self, endpoint: Endpoint) -> Option<&str> {
+        match endpoint {
+            Endpoint::Obtain => &self.obtain,
+            Endpoint::Refresh => &self.refresh,
+            Endpoint::Verify => &self.verify,
+            Endpoint::Protected => &self.protected,
+            Endpoint::Resources => &self.resources,
+            Endpoint::Users => &self.users,
+        }
+        .as_deref()
+    }
+
+    fn slot(&mut self, endpoint: Endpoint) -> &mut Option<String> {
+        match endpoint {
+            Endpoint::Obtain => &mut self.obtain,
+            Endpoint::Refresh => &mut self.refresh,
+            Endpoint::Verify => &mut self.verify,
+            Endpoint::Protected => &mut self.protected,
+            Endpoint::Resources => &mut self.resources,
+            Endpoint::Users => &mut self.users,
+        }
+    }
 }
 
 /// Everything the suite needs to know about a target besides its URL and account.
@@ -79,9 +125,9 @@ pub struct Profile {
     pub oversized_body_bytes: usize,
     /// Endpoints the profile may have (`"verify"` in `v1`): probed before the run, and dropped
     /// when the target answers 404. A path a profile file names itself is required instead.
-    pub optional: Vec<String>,
-    /// Why an endpoint is absent, by name, when a probe found out (the skip reason).
-    pub absent: Vec<(String, String)>,
+    pub optional: Vec<Endpoint>,
+    /// Why an endpoint is absent, when a probe found out (the skip reason).
+    pub absent: Vec<(Endpoint, String)>,
     /// Claim and header names on the wire (simplejwt's settings of the same names).
     pub wire: WireNames,
     /// The algorithm the deployment signs with (simplejwt's `ALGORITHM`; HS256 by default).
@@ -225,34 +271,15 @@ pub const BUILT_IN: [&str; 2] = ["classic", "v1"];
 const DEFAULT_OVERSIZED_BODY: usize = 8 * 1024 * 1024;
 
 impl Profile {
-    /// The path of an endpoint by name (`obtain`, `refresh`, ...).
-    pub fn endpoint(&self, name: &str) -> Option<&str> {
-        let e = &self.endpoints;
-        match name {
-            "obtain" => e.obtain.as_deref(),
-            "refresh" => e.refresh.as_deref(),
-            "verify" => e.verify.as_deref(),
-            "protected" => e.protected.as_deref(),
-            "resources" => e.resources.as_deref(),
-            "users" => e.users.as_deref(),
-            _ => None,
-        }
+    /// The path of an endpoint, if the profile has it.
+    pub fn endpoint(&self, endpoint: Endpoint) -> Option<&str> {
+        self.endpoints.path(endpoint)
     }
 
     /// Removes an endpoint a probe found absent, keeping why (the skip reason of its scenarios).
-    pub fn drop_endpoint(&mut self, name: &str, reason: String) {
-        let e = &mut self.endpoints;
-        let slot = match name {
-            "obtain" => &mut e.obtain,
-            "refresh" => &mut e.refresh,
-            "verify" => &mut e.verify,
-            "protected" => &mut e.protected,
-            "resources" => &mut e.resources,
-            "users" => &mut e.users,
-            _ => return,
-        };
-        *slot = None;
-        self.absent.push((name.to_string(), reason));
+    pub fn drop_endpoint(&mut self, endpoint: Endpoint, reason: String) {
+        *self.endpoints.slot(endpoint) = None;
+        self.absent.push((endpoint, reason));
     }
 
     /// Document 000: `/gettoken/`, `/tokenrefresh/`, `/verifytoken/`, `/api/resource/`.
@@ -298,7 +325,7 @@ impl Profile {
                 resources: None,
                 users: Some("/api/v1/users/".into()),
             },
-            optional: vec!["verify".into()],
+            optional: vec![Endpoint::Verify],
             ..Profile::classic()
         }
     }
@@ -360,37 +387,21 @@ impl Profile {
         if let Some(f) = file.login_field {
             p.login_field = f;
         }
-        if let Some(e) = file.endpoints {
-            let slot =
-                |current: &mut Option<String>, given: Option<String>| -> Result<(), String> {
-                    if let Some(path) = given {
-                        *current = if path.is_empty() {
-                            None
-                        } else if path.starts_with('/') {
-                            Some(path)
-                        } else {
-                            return Err(format!("endpoint path {path:?} must start with '/'"));
-                        };
-                    }
-                    Ok(())
+        if let Some(mut e) = file.endpoints {
+            for &endpoint in Endpoint::ALL {
+                let Some(path) = e.slot(endpoint).take() else {
+                    continue;
                 };
-            // A path the file names, even to remove it, is the user's word: no probe.
-            let named = [
-                ("obtain", e.obtain.is_some()),
-                ("refresh", e.refresh.is_some()),
-                ("verify", e.verify.is_some()),
-                ("protected", e.protected.is_some()),
-                ("resources", e.resources.is_some()),
-                ("users", e.users.is_some()),
-            ];
-            p.optional
-                .retain(|o| !named.iter().any(|(n, given)| *given && n == o));
-            slot(&mut p.endpoints.obtain, e.obtain)?;
-            slot(&mut p.endpoints.refresh, e.refresh)?;
-            slot(&mut p.endpoints.verify, e.verify)?;
-            slot(&mut p.endpoints.protected, e.protected)?;
-            slot(&mut p.endpoints.resources, e.resources)?;
-            slot(&mut p.endpoints.users, e.users)?;
+                // A path the file names, even to remove it, is the user's word: no probe.
+                p.optional.retain(|o| *o != endpoint);
+                *p.endpoints.slot(endpoint) = if path.is_empty() {
+                    None
+                } else if path.starts_with('/') {
+                    Some(path)
+                } else {
+                    return Err(format!("endpoint path {path:?} must start with '/'"));
+                };
+            }
         }
         if let Some(t) = file.tokens {
             let dur = |s: Option<String>, what: &str| -> Result<Option<Duration>, String> {
@@ -503,20 +514,9 @@ struct ProfileFile {
     name: Option<String>,
     dialect: Option<Dialect>,
     login_field: Option<String>,
-    endpoints: Option<EndpointsFile>,
+    endpoints: Option<Endpoints>,
     tokens: Option<TokensFile>,
     oversized_body_bytes: Option<usize>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EndpointsFile {
-    obtain: Option<String>,
-    refresh: Option<String>,
-    verify: Option<String>,
-    protected: Option<String>,
-    resources: Option<String>,
-    users: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -578,10 +578,10 @@ mod tests {
 
     #[test]
     fn v1_verify_is_probed_unless_a_file_names_it() {
-        assert_eq!(Profile::v1().optional, vec!["verify"]);
+        assert_eq!(Profile::v1().optional, vec![Endpoint::Verify]);
         assert!(Profile::classic().optional.is_empty());
         let inherited = Profile::from_toml("base = \"v1\"\n", "x").expect("valid");
-        assert_eq!(inherited.optional, vec!["verify"]);
+        assert_eq!(inherited.optional, vec![Endpoint::Verify]);
         let named = Profile::from_toml(
             "base = \"v1\"\n[endpoints]\nverify = \"/api/v1/token/verify/\"\n",
             "x",
@@ -589,9 +589,9 @@ mod tests {
         .expect("valid");
         assert!(named.optional.is_empty());
         let mut p = Profile::v1();
-        p.drop_endpoint("verify", "probed".into());
-        assert_eq!(p.endpoint("verify"), None);
-        assert_eq!(p.absent, vec![("verify".to_string(), "probed".to_string())]);
+        p.drop_endpoint(Endpoint::Verify, "probed".into());
+        assert_eq!(p.endpoint(Endpoint::Verify), None);
+        assert_eq!(p.absent, vec![(Endpoint::Verify, "probed".to_string())]);
     }
 
     #[test]

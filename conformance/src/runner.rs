@@ -12,9 +12,9 @@ use futures_util::FutureExt as _;
 use regex::Regex;
 
 use crate::{
-    collector::Collector,
+    collector::{self, Collector},
     features::Preparsed,
-    world::{ApiWorld, NOTES, set_target},
+    world::{ApiWorld, TARGET},
 };
 use conformance::{
     known::KnownFailures,
@@ -89,14 +89,13 @@ pub async fn run(
     sel: &Selection,
     known: &KnownFailures,
     strict: bool,
-) -> Result<Report, String> {
-    set_target(target.clone());
+) -> anyhow::Result<Report> {
     let dialect = target.profile.dialect;
     let total = count(&features, sel, dialect);
     if total == 0 {
-        return Err("no scenario matches the selection (--tags / --name)".into());
+        anyhow::bail!("no scenario matches the selection (--tags / --name)");
     }
-    let (collector, results) = Collector::new(false);
+    let (collector, results) = Collector::new();
     let started = Instant::now();
     let started_at = std::time::SystemTime::now();
     let ticker = sel.progress.then(|| {
@@ -121,26 +120,20 @@ pub async fn run(
         })
     });
     let filter_sel = sel.clone();
-    ApiWorld::cucumber::<&str>()
+    let notes = results.clone();
+    let cucumber = ApiWorld::cucumber::<&str>()
         .with_parser(Preparsed)
         .with_writer(collector.normalized())
         .max_concurrent_scenarios(sel.concurrency)
-        .after(|feature, _rule, scenario, _ev, world| {
+        .after(move |feature, _rule, scenario, _ev, world| {
+            let notes = notes.clone();
             async move {
                 if let Some(w) = world {
                     w.clean_up().await;
                     if !w.notes.is_empty() {
-                        let key = (
-                            feature
-                                .path
-                                .as_deref()
-                                .map(|p| p.display().to_string())
-                                .unwrap_or_default(),
-                            scenario.position.line,
-                        );
-                        if let Ok(mut n) = NOTES.lock() {
-                            n.insert(key, std::mem::take(&mut w.notes));
-                        }
+                        let key = collector::notes_key(feature, scenario);
+                        let taken = std::mem::take(&mut w.notes);
+                        collector::lock(&notes).notes.insert(key, taken);
                     }
                 }
             }
@@ -149,8 +142,9 @@ pub async fn run(
         .with_cli(cli::Opts::<_, _, _, cli::Empty>::default())
         .filter_run(features, move |f, r, s| {
             selected(&filter_sel, dialect, f, r, s)
-        })
-        .await;
+        });
+    // Every world of this run starts out with this target (`ApiWorld::new`).
+    TARGET.scope(target.clone(), cucumber).await;
     if let Some(t) = ticker {
         t.abort();
     }
@@ -158,10 +152,10 @@ pub async fn run(
     let collected = std::mem::take(
         &mut *results
             .lock()
-            .map_err(|_| "internal error: results lock poisoned".to_string())?,
+            .map_err(|_| anyhow::anyhow!("internal error: results lock poisoned"))?,
     );
     if let Some(e) = collected.parse_errors.first() {
-        return Err(format!("cannot run the features: {e}"));
+        anyhow::bail!("cannot run the features: {e}");
     }
     let mut scenarios = collected.scenarios;
     // Feature order, then line: the order of the files, not of completion.

@@ -1,14 +1,18 @@
 //! The target of a run: where it is, how it is laid out, which account to use, and what the
 //! user told the suite about it (signing key, inactive account, limits).
 
-use std::{path::Path, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use base64::Engine as _;
+use serde_json::{Value, json};
 
 use crate::{
-    http::Client,
-    keys::{KeySet, KeyType, PrivateKey, PublicKey},
-    profile::Profile,
+    http::{Client, Request},
+    keys::{self, Algorithm, KeySet, KeyType, PrivateKey, PublicKey},
+    profile::{Endpoint, Profile},
     redact::Redactor,
     tls::Transport,
 };
@@ -20,6 +24,87 @@ pub struct Account {
     pub login: String,
     /// Its password.
     pub password: String,
+}
+
+impl Account {
+    /// The body that logs this account in (JSON, the profile's login field beside `password`).
+    pub fn login_body(&self, login_field: &str) -> Value {
+        json!({ login_field: self.login, "password": self.password })
+    }
+}
+
+/// A request to an endpoint the profile does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("profile {profile} has no {endpoint} endpoint")]
+pub struct NoEndpoint {
+    /// The profile's name.
+    pub profile: String,
+    /// The endpoint it lacks.
+    pub endpoint: Endpoint,
+}
+
+/// The path of an endpoint of `profile`, or which one is missing.
+pub fn path_of(profile: &Profile, endpoint: Endpoint) -> Result<&str, NoEndpoint> {
+    profile.endpoint(endpoint).ok_or_else(|| NoEndpoint {
+        profile: profile.name.clone(),
+        endpoint,
+    })
+}
+
+/// Why a `--base-url` cannot be used (exit code 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BaseUrlError {
+    /// It does not parse.
+    #[error("--base-url {url:?} is not a URL: {why}")]
+    NotAUrl {
+        /// As given.
+        url: String,
+        /// Why.
+        why: String,
+    },
+    /// Another scheme than http or https.
+    #[error("--base-url {0:?} must be http:// or https://")]
+    Scheme(String),
+}
+
+/// A base URL as the user gave it, checked (`http://` or `https://`) and without its trailing
+/// slash.
+pub fn base_url(url: &str) -> Result<(String, reqwest::Url), BaseUrlError> {
+    let base_url = url.trim_end_matches('/').to_string();
+    let parsed = reqwest::Url::parse(&base_url).map_err(|e| BaseUrlError::NotAUrl {
+        url: url.to_string(),
+        why: e.to_string(),
+    })?;
+    if !["http", "https"].contains(&parsed.scheme()) {
+        return Err(BaseUrlError::Scheme(url.to_string()));
+    }
+    Ok((base_url, parsed))
+}
+
+/// Why the target cannot be reached, in one sentence: a certificate the run does not trust is
+/// said as it is; anything else asks whether the server runs at that URL.
+pub fn cannot_reach(base_url: &str, error: &dyn std::fmt::Display) -> String {
+    let error = error.to_string();
+    if error.contains(crate::tls::NOT_TRUSTED) {
+        format!("cannot reach {base_url}: {error}")
+    } else {
+        format!("cannot reach {base_url}: {error}. Is the server running, and is --base-url right?")
+    }
+}
+
+/// Why the account could not log in, in one sentence naming the options to check; `shown` is
+/// the start of the answer's body.
+pub fn login_refused(
+    account: &Account,
+    url: &str,
+    status: &dyn std::fmt::Display,
+    shown: &str,
+    login_field: &str,
+) -> String {
+    format!(
+        "logging in as {:?} at {url} failed with {status}: {shown}. Check --login/--password (the profile's login field is {login_field:?})",
+        account.login
+    )
 }
 
 /// Everything a scenario needs to know about the target; shared by all scenarios of a run.
@@ -84,86 +169,181 @@ impl Target {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
+
+    /// The absolute URL of an endpoint.
+    pub fn endpoint_url(&self, endpoint: Endpoint) -> Result<String, NoEndpoint> {
+        Ok(self.url(path_of(&self.profile, endpoint)?))
+    }
+
+    /// A request to an endpoint, to be given headers and a body.
+    pub fn request(&self, method: &str, endpoint: Endpoint) -> Result<Request, NoEndpoint> {
+        Ok(Request::new(method, self.endpoint_url(endpoint)?))
+    }
+
+    /// `POST` to an endpoint.
+    pub fn post(&self, endpoint: Endpoint) -> Result<Request, NoEndpoint> {
+        self.request("POST", endpoint)
+    }
+
+    /// The login of the account: `POST` its credentials as JSON to the obtain endpoint.
+    pub fn login(&self) -> Result<Request, NoEndpoint> {
+        Ok(self
+            .post(Endpoint::Obtain)?
+            .json(&self.account.login_body(&self.profile.login_field)))
+    }
 }
 
 /// The HMAC secret, the private key and the public keys the user gave.
 pub type GivenKeys = (Option<Vec<u8>>, Option<PrivateKey>, Option<KeySet>);
 
+/// Why the keys given on the command line cannot be used (exit code 2); each names the option
+/// to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum KeysError {
+    /// Key files for an HMAC profile.
+    #[error(
+        "--signing-key-file and --verifying-key-file are for RS256, ES256 and EdDSA, but profile {profile} declares {alg} \
+         (set [tokens] algorithm in the profile; an HMAC secret goes in --signing-key)"
+    )]
+    FilesForHmac {
+        /// The profile's name.
+        profile: String,
+        /// What it declares.
+        alg: Algorithm,
+    },
+    /// An HMAC secret for an asymmetric profile.
+    #[error(
+        "--signing-key is an HMAC secret, but profile {profile} declares {alg}: give the server's private key with --signing-key-file"
+    )]
+    SecretForAsymmetric {
+        /// The profile's name.
+        profile: String,
+        /// What it declares.
+        alg: Algorithm,
+    },
+    /// Two sources of the public key.
+    #[error(
+        "profile {0} names a jwks_url and --verifying-key-file gives a key too: give one of them"
+    )]
+    TwoPublicKeys(String),
+    /// A key file that cannot be read.
+    #[error("cannot read {flag} {}: {source}", path.display())]
+    Unreadable {
+        /// The option.
+        flag: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A key file that holds no usable key.
+    #[error("{flag} {}: {source}", path.display())]
+    Invalid {
+        /// The option.
+        flag: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: keys::KeyError,
+    },
+    /// A key of another type than the profile's algorithm signs with.
+    #[error(
+        "{flag} {} holds an {} key, but profile {profile} declares {alg}, which signs with an {} key",
+        path.display(),
+        found.name(),
+        wanted.name()
+    )]
+    WrongType {
+        /// The option.
+        flag: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What it holds.
+        found: KeyType,
+        /// The profile's name.
+        profile: String,
+        /// What it declares.
+        alg: Algorithm,
+        /// What that signs with.
+        wanted: KeyType,
+    },
+    /// A private and a public key that do not belong together.
+    #[error("--signing-key-file and --verifying-key-file are not the two halves of one key pair")]
+    NotAPair,
+}
+
 /// The keys given on the command line, read and checked against the profile's algorithm:
-/// (the HMAC secret, the private key, the public key). An error is one sentence naming the
-/// option to fix.
+/// (the HMAC secret, the private key, the public key).
 pub fn read_keys(
     profile: &Profile,
     signing_key: Option<&str>,
     signing_key_file: Option<&Path>,
     verifying_key_file: Option<&Path>,
-) -> Result<GivenKeys, String> {
+) -> Result<GivenKeys, KeysError> {
     let alg = profile.algorithm;
+    let name = || profile.name.clone();
     let Some(key_type) = alg.key_type() else {
         if signing_key_file.is_some() || verifying_key_file.is_some() {
-            return Err(format!(
-                "--signing-key-file and --verifying-key-file are for RS256, ES256 and EdDSA, but profile {} declares {alg} \
-                 (set [tokens] algorithm in the profile; an HMAC secret goes in --signing-key)",
-                profile.name
-            ));
+            return Err(KeysError::FilesForHmac {
+                profile: name(),
+                alg,
+            });
         }
         return Ok((signing_key.map(|k| k.as_bytes().to_vec()), None, None));
     };
     if signing_key.is_some() {
-        return Err(format!(
-            "--signing-key is an HMAC secret, but profile {} declares {alg}: give the server's private key with --signing-key-file",
-            profile.name
-        ));
+        return Err(KeysError::SecretForAsymmetric {
+            profile: name(),
+            alg,
+        });
     }
     if verifying_key_file.is_some() && profile.jwks_url.is_some() {
-        return Err(format!(
-            "profile {} names a jwks_url and --verifying-key-file gives a key too: give one of them",
-            profile.name
-        ));
+        return Err(KeysError::TwoPublicKeys(name()));
     }
-    let read = |flag: &str, path: &Path| {
-        std::fs::read(path).map_err(|e| format!("cannot read {flag} {}: {e}", path.display()))
+    let read = |flag: &'static str, path: &Path| {
+        std::fs::read(path).map_err(|source| KeysError::Unreadable {
+            flag,
+            path: path.to_path_buf(),
+            source,
+        })
     };
-    let fits = |flag: &str, path: &Path, found: KeyType| {
+    let invalid =
+        |flag: &'static str, path: PathBuf| move |source| KeysError::Invalid { flag, path, source };
+    let fits = |flag: &'static str, path: &Path, found: KeyType| {
         if found == key_type {
             Ok(())
         } else {
-            Err(format!(
-                "{flag} {} holds an {} key, but profile {} declares {alg}, which signs with an {} key",
-                path.display(),
-                found.name(),
-                profile.name,
-                key_type.name()
-            ))
+            Err(KeysError::WrongType {
+                flag,
+                path: path.to_path_buf(),
+                found,
+                profile: name(),
+                alg,
+                wanted: key_type,
+            })
         }
     };
-    let private = match signing_key_file {
-        Some(path) => {
+    let private = signing_key_file
+        .map(|path| {
             let flag = "--signing-key-file";
             let key = PrivateKey::from_pem(&read(flag, path)?)
-                .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
-            fits(flag, path, key.key_type)?;
-            Some(key)
-        }
-        None => None,
-    };
-    let public = match verifying_key_file {
-        Some(path) => {
+                .map_err(invalid(flag, path.to_path_buf()))?;
+            fits(flag, path, key.key_type).map(|()| key)
+        })
+        .transpose()?;
+    let public = verifying_key_file
+        .map(|path| {
             let flag = "--verifying-key-file";
             let key = PublicKey::from_pem(&read(flag, path)?)
-                .map_err(|e| format!("{flag} {}: {e}", path.display()))?;
-            fits(flag, path, key.key_type)?;
-            Some(KeySet::single(key, format!("{flag} {}", path.display())))
-        }
-        None => None,
-    };
+                .map_err(invalid(flag, path.to_path_buf()))?;
+            fits(flag, path, key.key_type)
+                .map(|()| KeySet::single(key, format!("{flag} {}", path.display())))
+        })
+        .transpose()?;
     if let (Some(sk), Some(pk)) = (&private, &public)
         && pk.keys.first().is_some_and(|k| k.jwk != sk.public().jwk)
     {
-        return Err(
-            "--signing-key-file and --verifying-key-file are not the two halves of one key pair"
-                .into(),
-        );
+        return Err(KeysError::NotAPair);
     }
     Ok((None, private, public))
 }
@@ -207,18 +387,28 @@ mod tests {
         rs.algorithm = crate::keys::Algorithm::Rs256;
         let (secret, _, _) = read_keys(&hs, Some("k"), None, None).expect("HS256");
         assert_eq!(secret.as_deref(), Some(&b"k"[..]));
-        let err = read_keys(&hs, None, Some(&rs_private), None).expect_err("HS256 with a PEM");
+        let err = read_keys(&hs, None, Some(&rs_private), None)
+            .expect_err("HS256 with a PEM")
+            .to_string();
         assert!(err.contains("declares HS256"), "{err}");
-        let err = read_keys(&rs, Some("k"), None, None).expect_err("RS256 with a secret");
+        let err = read_keys(&rs, Some("k"), None, None)
+            .expect_err("RS256 with a secret")
+            .to_string();
         assert!(err.contains("--signing-key-file"), "{err}");
-        let err = read_keys(&rs, None, None, Some(&es_public)).expect_err("an EC key");
+        let err = read_keys(&rs, None, None, Some(&es_public))
+            .expect_err("an EC key")
+            .to_string();
         assert!(err.contains("EC P-256"), "{err}");
-        let err = read_keys(&rs, None, Some(&data("missing.pem")), None).expect_err("missing");
+        let err = read_keys(&rs, None, Some(&data("missing.pem")), None)
+            .expect_err("missing")
+            .to_string();
         assert!(err.starts_with("cannot read --signing-key-file"), "{err}");
         let (_, private, public) =
             read_keys(&rs, None, Some(&rs_private), Some(&rs_public)).expect("a key pair");
         assert!(private.is_some() && public.is_some());
-        let err = read_keys(&rs, None, None, Some(&rs_private)).expect_err("a private key");
+        let err = read_keys(&rs, None, None, Some(&rs_private))
+            .expect_err("a private key")
+            .to_string();
         assert!(
             err.contains("private key where the public key belongs"),
             "{err}"

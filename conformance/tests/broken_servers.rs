@@ -9,6 +9,7 @@
 
 mod fake;
 mod harness;
+mod support;
 mod trace;
 
 use std::{

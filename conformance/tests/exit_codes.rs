@@ -1,49 +1,41 @@
 //! Exit codes separate "the target does not conform" (1) from "the run could not happen" (2),
 //! and a run that cannot happen says why in one sentence instead of a wall of failures.
 
-use std::{process::Command, time::Duration};
+mod support;
 
-use reference_server::{Config, UserSpec};
+use std::time::Duration;
+
+use support::Invocation;
 
 const KEY: &str = "exit-code-test-key-0123456789abcdef";
 
 async fn server() -> reference_server::RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
-    c.access_lifetime = Duration::from_secs(5);
-    c.refresh_lifetime = Duration::from_secs(8);
-    c.users = vec![UserSpec {
-        username: "erin".into(),
-        email: "erin@example.com".into(),
-        password: "erin-pw".into(),
-        active: true,
-    }];
-    reference_server::spawn(c).await.expect("server starts")
+    support::spawn(|c| {
+        c.signing_key = Some(KEY.into());
+        c.access_lifetime = Duration::from_secs(5);
+        c.refresh_lifetime = Duration::from_secs(8);
+        c.users = vec![support::user("erin", "erin-pw", true)];
+    })
+    .await
+}
+
+/// The binary with `args`, quiet, without the target's variables of this shell.
+fn invocation<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> Invocation {
+    Invocation::new(args).quiet().env_remove(&[
+        "BASE_URL",
+        "PROFILE",
+        "LOGIN",
+        "PASSWORD",
+        "SIGNING_KEY",
+    ])
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
-        .args(args)
-        .arg("--quiet")
-        .env_remove("BASE_URL")
-        .env_remove("PROFILE")
-        .env_remove("LOGIN")
-        .env_remove("PASSWORD")
-        .env_remove("SIGNING_KEY")
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    invocation(args).output().triple()
 }
 
 async fn run_async(args: Vec<String>) -> (i32, String, String) {
-    tokio::task::spawn_blocking(move || run(&args.iter().map(String::as_str).collect::<Vec<_>>()))
-        .await
-        .expect("joined")
+    invocation(args).output_async().await.triple()
 }
 
 #[test]
@@ -206,14 +198,8 @@ fn regex_like_full_token(text: &str) -> bool {
 #[test]
 fn version_completions_and_manual_page() {
     let output = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
-            .args(args)
-            .output()
-            .expect("the binary runs");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
+        let out = Invocation::new(args).output();
+        (out.code, out.stdout)
     };
     let (code, version) = output(&["--version"]);
     assert_eq!(code, 0);

@@ -2,53 +2,43 @@
 //! spawned reference server. They check counts, the JSON report's shape and the exit codes;
 //! never performance, which a shared test machine cannot promise.
 
-use std::{path::PathBuf, process::Command, time::Duration};
+mod support;
 
-use reference_server::{Config, UserSpec};
+use std::{path::PathBuf, time::Duration};
+
 use serde_json::Value;
+use support::Invocation;
 
 async fn server() -> reference_server::RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.access_lifetime = Duration::from_secs(600);
-    c.refresh_lifetime = Duration::from_secs(1200);
-    c.users = vec![UserSpec {
-        username: "lena".into(),
-        email: "lena@example.com".into(),
-        password: "lena-pw-1".into(),
-        active: true,
-    }];
-    reference_server::spawn(c).await.expect("server starts")
+    support::spawn(|c| {
+        c.access_lifetime = Duration::from_secs(600);
+        c.refresh_lifetime = Duration::from_secs(1200);
+        c.users = vec![support::user("lena", "lena-pw-1", true)];
+    })
+    .await
+}
+
+/// `jwt-conformance load` with `args`, quiet, without the load's variables of this shell.
+fn invocation<S: AsRef<str>>(args: impl IntoIterator<Item = S>) -> Invocation {
+    Invocation::new(["load"])
+        .args(args)
+        .quiet()
+        .env_remove(&[
+            "BASE_URL",
+            "PROFILE",
+            "LOGIN",
+            "PASSWORD",
+            "REQUEST_TIMEOUT",
+        ])
+        .env_remove_prefixed("LOAD_")
 }
 
 fn run(args: &[String]) -> (i32, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"));
-    command.arg("load").args(args).arg("--quiet");
-    for var in [
-        "BASE_URL",
-        "PROFILE",
-        "LOGIN",
-        "PASSWORD",
-        "REQUEST_TIMEOUT",
-    ] {
-        command.env_remove(var);
-    }
-    for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("LOAD_")) {
-        command.env_remove(var);
-    }
-    let out = command.output().expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    invocation(args).output().triple()
 }
 
 async fn run_async(args: &[&str]) -> (i32, String, String) {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || run(&args))
-        .await
-        .expect("joined")
+    invocation(args).output_async().await.triple()
 }
 
 fn json_path(name: &str) -> PathBuf {

@@ -12,9 +12,12 @@
 //! without the `bundled-server` feature, the binary does not contain the reference server,
 //! so a mutant does not rebuild the suite: only the server and this test.
 
-use std::{process::Command, time::Duration};
+mod support;
 
-use reference_server::{Config, RunningServer, UserSpec};
+use std::time::Duration;
+
+use reference_server::RunningServer;
+use support::Invocation;
 
 const KEY: &str = "mutants-test-key-3b8e1f0a6c4d2e9f7a5b";
 /// Long enough that a loaded machine (two mutants at once) does not expire tokens in flight.
@@ -25,7 +28,7 @@ const REFRESH: Duration = Duration::from_secs(8);
 const LEEWAY: Duration = Duration::from_secs(4);
 
 async fn server() -> RunningServer {
-    spawn(Config::for_tests()).await
+    support::spawn(|c| configure(c, None)).await
 }
 
 /// A key file of the suite's test data.
@@ -33,45 +36,36 @@ fn data(name: &str) -> String {
     format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The same server signing RS256 with the test key pair: its token code takes the asymmetric
-/// paths, which the suite's keyed scenarios then check (TOK-21, TOK-22 and the claim rules).
+/// The same server signing RS256 with the test key pair and granting a leeway: its token code
+/// takes the asymmetric paths, which the suite's keyed scenarios then check (TOK-21, TOK-22,
+/// the claim rules, the leeway of TOK-6 to TOK-8).
 async fn rs256_server() -> RunningServer {
-    let mut c = Config::for_tests();
-    c.algorithm = reference_server::keys::Algorithm::Rs256;
-    c.private_key_file = Some(data("rs256-private.pem").into());
-    c.public_key_file = Some(data("rs256-public.pem").into());
-    c.leeway = LEEWAY;
-    spawn(c).await
+    support::spawn(|c| {
+        configure(c, Some(reference_server::keys::Algorithm::Rs256));
+        c.leeway = LEEWAY;
+    })
+    .await
 }
 
-async fn spawn(mut c: Config) -> RunningServer {
-    c.bind = ([127, 0, 0, 1], 0).into();
-    if c.private_key_file.is_none() {
-        c.signing_key = Some(KEY.into());
-    } else {
-        c.signing_key = None;
+/// Lifetimes, accounts, rotation and blacklist; the HMAC key, or the RS256 key files.
+fn configure(c: &mut reference_server::Config, rs256: Option<reference_server::keys::Algorithm>) {
+    match rs256 {
+        None => c.signing_key = Some(KEY.into()),
+        Some(algorithm) => {
+            c.algorithm = algorithm;
+            c.signing_key = None;
+            c.private_key_file = Some(data("rs256-private.pem").into());
+            c.public_key_file = Some(data("rs256-public.pem").into());
+        }
     }
     c.access_lifetime = ACCESS;
     c.refresh_lifetime = REFRESH;
     c.users = vec![
-        UserSpec {
-            username: "frank".into(),
-            email: "frank@example.com".into(),
-            password: "frank-pw-1".into(),
-            active: true,
-        },
-        UserSpec {
-            username: "grace".into(),
-            email: "grace@example.com".into(),
-            password: "grace-pw-1".into(),
-            active: false,
-        },
+        support::user("frank", "frank-pw-1", true),
+        support::user("grace", "grace-pw-1", false),
     ];
     c.rotate_refresh_tokens = true;
     c.blacklist_after_rotation = true;
-    reference_server::spawn(c)
-        .await
-        .expect("the reference server starts")
 }
 
 /// The target and account arguments for `base_url` checked with a profile on `base`.
@@ -129,19 +123,16 @@ fn profile_file(dir: &std::path::Path, base: &str) -> std::path::PathBuf {
 
 /// Runs the binary with `args`; returns whether it exited 0, and what it printed.
 fn run(args: Vec<String>) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
-        .args(&args)
-        .env_remove("BASE_URL")
-        .output()
-        .expect("the binary runs");
+    let invocation = Invocation::new(args).env_remove(&["BASE_URL"]);
+    let shown = invocation.shown();
+    let out = invocation.output();
     let text = format!(
-        "$ jwt-conformance {}\nexit: {:?}\n{}\n{}",
-        args.join(" "),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        "{shown}\nexit: {:?}\n{}\n{}",
+        Some(out.code),
+        out.stdout,
+        out.stderr
     );
-    (out.status.success(), text)
+    (out.code == 0, text)
 }
 
 #[tokio::test(flavor = "multi_thread")]

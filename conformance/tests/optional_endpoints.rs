@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::{convert::Infallible, process::Command, sync::Arc, time::Duration};
+use std::{convert::Infallible, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
@@ -100,24 +100,13 @@ async fn forward(
     r
 }
 
-fn run(args: Vec<String>) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
-        .env_clear()
-        .args(&args)
-        .arg("--quiet")
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 async fn run_async(args: Vec<String>) -> (i32, String, String) {
-    tokio::task::spawn_blocking(move || run(args))
+    support::Invocation::new(args)
+        .env_clear()
+        .quiet()
+        .output_async()
         .await
-        .expect("joined")
+        .triple()
 }
 
 fn args(base_url: &str, login: &str, extra: &[&str]) -> Vec<String> {

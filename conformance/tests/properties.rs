@@ -1,21 +1,16 @@
 //! The property tests (`jwt-conformance properties`) hold against the reference server: the
 //! bundled one (both built-in profiles), or the target named by `BASE_URL` and friends.
 
-use std::process::Command;
+mod support;
+
+use support::Invocation;
 
 #[test]
 fn properties_hold_against_the_reference_server() {
-    let out = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
-        .args(["properties", "--cases", "128", "--budget", "60s", "--quiet"])
-        .output()
-        .expect("the binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        Invocation::new(["properties", "--cases", "128", "--budget", "60s", "--quiet"]).output();
+    let stdout = out.stdout;
+    assert_eq!(out.code, 0, "{stdout}\n{}", out.stderr);
     assert!(stdout.contains("ALL PROPERTIES HOLD"), "{stdout}");
     for name in ["tokens", "bodies", "resources"] {
         assert!(
@@ -31,21 +26,19 @@ fn properties_hold_against_the_reference_server() {
 
 #[test]
 fn a_bad_argument_exits_2_with_a_message() {
-    let out = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
-        .args([
-            "properties",
-            "--base-url",
-            "http://127.0.0.1:9",
-            "--login",
-            "x",
-            "--password",
-            "y",
-        ])
-        .env_remove("BASE_URL")
-        .output()
-        .expect("the binary runs");
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = Invocation::new([
+        "properties",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--login",
+        "x",
+        "--password",
+        "y",
+    ])
+    .env_remove(&["BASE_URL"])
+    .output();
+    assert_eq!(out.code, 2);
+    let stderr = out.stderr;
     assert!(
         stderr.contains("cannot reach http://127.0.0.1:9"),
         "{stderr}"

@@ -9,13 +9,13 @@
 mod support;
 
 use std::{
-    process::Command,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _};
 use serde_json::Value;
+use support::{Invocation, Output};
 use tokio::{
     io::{AsyncReadExt as _, AsyncWriteExt as _},
     net::{TcpListener, TcpStream},
@@ -116,52 +116,14 @@ async fn tls_front(backend: &str) -> TlsFront {
     }
 }
 
-/// What one run of the binary left behind.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    json: Value,
-    junit: String,
-}
-
 /// Runs the binary with `args` (and the account), nothing from this shell's environment.
-async fn run(args: Vec<String>, with_reports: bool) -> Run {
-    tokio::task::spawn_blocking(move || {
-        let dir = std::env::temp_dir().join(format!(
-            "real-deployments-{}-{}",
-            std::process::id(),
-            uuid_like()
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let (json, junit) = (dir.join("report.json"), dir.join("report.xml"));
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"));
-        cmd.env_clear().args(&args).arg("--quiet");
-        if with_reports {
-            cmd.arg("--json").arg(&json).arg("--junit").arg(&junit);
-        }
-        let out = cmd.output().expect("the binary runs");
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            json: std::fs::read_to_string(&json)
-                .ok()
-                .and_then(|t| serde_json::from_str(&t).ok())
-                .unwrap_or(Value::Null),
-            junit: std::fs::read_to_string(&junit).unwrap_or_default(),
-        };
-        let _ = std::fs::remove_dir_all(&dir);
-        run
-    })
-    .await
-    .expect("joined")
-}
-
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    N.fetch_add(1, Ordering::Relaxed).to_string()
+async fn run(args: Vec<String>, with_reports: bool) -> Output {
+    let invocation = Invocation::new(args).env_clear().quiet();
+    let invocation = match with_reports {
+        true => invocation.json().junit(),
+        false => invocation,
+    };
+    invocation.output_async().await
 }
 
 fn target_args(base_url: &str, extra: &[&str]) -> Vec<String> {
@@ -354,56 +316,36 @@ async fn every_request_carries_the_extra_headers() {
 async fn without_system_trust_roots_http_still_works() {
     let srv = server().await;
     let front = tls_front(&srv.base_url()).await;
+    let dir = std::env::temp_dir().join(format!("no-roots-{}", std::process::id()));
     let no_roots = |args: Vec<String>| {
-        tokio::task::spawn_blocking(move || {
-            let dir = std::env::temp_dir().join(format!("no-roots-{}", std::process::id()));
-            Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
-                .env_clear()
-                .env("SSL_CERT_FILE", dir.join("none.pem"))
-                .env("SSL_CERT_DIR", dir.join("none"))
-                .args(&args)
-                .arg("--quiet")
-                .output()
-                .expect("the binary runs")
-        })
+        Invocation::new(args)
+            .env_clear()
+            .env("SSL_CERT_FILE", &dir.join("none.pem").to_string_lossy())
+            .env("SSL_CERT_DIR", &dir.join("none").to_string_lossy())
+            .quiet()
+            .output_async()
     };
-    let out = no_roots(target_args(&srv.base_url(), &["--tags", "@obtaining"]))
-        .await
-        .expect("joined");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = no_roots(target_args(&front.base_url, &["--tags", "@obtaining"]))
-        .await
-        .expect("joined");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let out = no_roots(target_args(&srv.base_url(), &["--tags", "@obtaining"])).await;
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = no_roots(target_args(&front.base_url, &["--tags", "@obtaining"])).await;
+    let err = out.stderr;
+    assert_eq!(out.code, 2, "{err}");
     assert!(err.contains("TLS certificate is not trusted"), "{err}");
     assert!(err.contains("no certificate authority is trusted"), "{err}");
 }
 
 /// An RS256 reference server with the test key pair, and a JWKS of `keys` on a mock.
 async fn rs256_with_jwks(keys: Value) -> (reference_server::RunningServer, wiremock::MockServer) {
-    let mut c = reference_server::Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.algorithm = reference_server::keys::Algorithm::Rs256;
-    c.signing_key = None;
-    c.private_key_file = Some(format!("{DATA}/rs256-private.pem").into());
-    c.public_key_file = Some(format!("{DATA}/rs256-public.pem").into());
-    c.access_lifetime = Duration::from_secs(60);
-    c.refresh_lifetime = Duration::from_secs(120);
-    c.users = vec![reference_server::UserSpec {
-        username: support::LOGIN.into(),
-        email: "erin@example.com".into(),
-        password: support::PASSWORD.into(),
-        active: true,
-    }];
-    let srv = reference_server::spawn(c)
-        .await
-        .expect("the RS256 server starts");
+    let srv = support::spawn(|c| {
+        c.algorithm = reference_server::keys::Algorithm::Rs256;
+        c.signing_key = None;
+        c.private_key_file = Some(format!("{DATA}/rs256-private.pem").into());
+        c.public_key_file = Some(format!("{DATA}/rs256-public.pem").into());
+        c.access_lifetime = Duration::from_secs(60);
+        c.refresh_lifetime = Duration::from_secs(120);
+        c.users = vec![support::user(support::LOGIN, support::PASSWORD, true)];
+    })
+    .await;
     let jwks = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("GET"))
         .and(wiremock::matchers::path("/.well-known/jwks.json"))
@@ -420,7 +362,7 @@ fn jwks_args(base_url: &str, jwks: &wiremock::MockServer) -> (Vec<String>, std::
     let profile = std::env::temp_dir().join(format!(
         "real-deployments-jwks-{}-{}.toml",
         std::process::id(),
-        uuid_like()
+        uuid::Uuid::new_v4().simple()
     ));
     std::fs::write(
         &profile,

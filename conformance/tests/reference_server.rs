@@ -6,72 +6,53 @@
 //! With `BASE_URL` set, the suite runs against that target instead, configured by the usual
 //! environment variables (PROFILE, LOGIN, PASSWORD, SIGNING_KEY, ...).
 
-use std::{process::Command, time::Duration};
+mod support;
 
-use reference_server::{Config, UserSpec};
+use std::time::Duration;
+
+use reference_server::UserSpec;
 use serde_json::Value;
+use support::Invocation;
 
 const KEY: &str = "conformance-test-key-7f3a9c1e5b2d4f6a8c0e";
 
 /// carol (active, id 1) and dave (inactive, id 2).
 fn users() -> Vec<UserSpec> {
     vec![
-        UserSpec {
-            username: "carol".into(),
-            email: "carol@example.com".into(),
-            password: "carol-pw-1".into(),
-            active: true,
-        },
-        UserSpec {
-            username: "dave".into(),
-            email: "dave@example.com".into(),
-            password: "dave-pw-1".into(),
-            active: false,
-        },
+        support::user("carol", "carol-pw-1", true),
+        support::user("dave", "dave-pw-1", false),
     ]
 }
 
 async fn server(rotating: bool) -> reference_server::RunningServer {
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
-    c.access_lifetime = Duration::from_secs(5);
-    c.refresh_lifetime = Duration::from_secs(8);
-    c.users = users();
-    c.rotate_refresh_tokens = rotating;
-    c.blacklist_after_rotation = rotating;
-    reference_server::spawn(c)
-        .await
-        .expect("the reference server starts")
+    support::spawn(|c| {
+        c.signing_key = Some(KEY.into());
+        c.access_lifetime = Duration::from_secs(5);
+        c.refresh_lifetime = Duration::from_secs(8);
+        c.users = users();
+        c.rotate_refresh_tokens = rotating;
+        c.blacklist_after_rotation = rotating;
+    })
+    .await
 }
 
 /// Runs the binary; returns its exit code and its JSON report.
 fn suite(args: &[String], envs: &[(&str, &str)]) -> (i32, Value) {
-    let dir = std::env::temp_dir().join(format!("jwt-conformance-{}", uuid_like()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let json = dir.join("report.json");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"));
-    cmd.args(args).arg("--json").arg(&json).arg("--quiet");
+    let mut invocation = Invocation::new(args).json().quiet();
     for (k, v) in envs {
-        cmd.env(k, v);
+        invocation = invocation.env(k, v);
     }
-    let out = cmd.output().expect("the binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let report: Value = std::fs::read_to_string(&json)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_else(|| panic!("no JSON report; stdout:\n{stdout}\nstderr:\n{stderr}"));
-    let code = out.status.code().unwrap_or(-1);
-    if code != 0 {
-        eprintln!("{stdout}\n{stderr}");
+    let out = invocation.output();
+    if out.json.is_null() {
+        panic!(
+            "no JSON report; stdout:\n{}\nstderr:\n{}",
+            out.stdout, out.stderr
+        );
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    (code, report)
-}
-
-fn uuid_like() -> String {
-    format!("{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], "")
+    if out.code != 0 {
+        eprintln!("{}\n{}", out.stdout, out.stderr);
+    }
+    (out.code, out.json)
 }
 
 /// On a loaded machine a token may expire before a scenario that needed it is done; the suite
@@ -243,18 +224,16 @@ async fn v1_profile_conforms_with_rs256() {
     if std::env::var_os("BASE_URL").is_some() {
         return;
     }
-    let mut c = Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.algorithm = reference_server::keys::Algorithm::Rs256;
-    c.signing_key = None;
-    c.private_key_file = Some(data("rs256-private.pem").into());
-    c.public_key_file = Some(data("rs256-public.pem").into());
-    c.access_lifetime = Duration::from_secs(5);
-    c.refresh_lifetime = Duration::from_secs(8);
-    c.users = users();
-    let srv = reference_server::spawn(c)
-        .await
-        .expect("the RS256 server starts");
+    let srv = support::spawn(|c| {
+        c.algorithm = reference_server::keys::Algorithm::Rs256;
+        c.signing_key = None;
+        c.private_key_file = Some(data("rs256-private.pem").into());
+        c.public_key_file = Some(data("rs256-public.pem").into());
+        c.access_lifetime = Duration::from_secs(5);
+        c.refresh_lifetime = Duration::from_secs(8);
+        c.users = users();
+    })
+    .await;
     let profile =
         std::env::temp_dir().join(format!("jwt-conformance-{}-rs256.toml", std::process::id()));
     std::fs::write(

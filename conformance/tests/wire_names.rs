@@ -6,7 +6,9 @@
 
 mod support;
 
-use std::{process::Command, time::Duration};
+use std::time::Duration;
+
+use support::Invocation;
 
 const KEY: &str = "wire-names-test-key-0123456789abcdef";
 
@@ -30,35 +32,19 @@ async fn run_with(
         profile.len()
     ));
     std::fs::write(&path, profile).expect("write");
-    let tags = tags.to_string();
     let p = path.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
-            .env_clear()
-            .args(support::target_args(
-                &base_url,
-                support::LOGIN,
-                KEY,
-                &[
-                    "--profile",
-                    &p.to_string_lossy(),
-                    "--tags",
-                    &tags,
-                    "--quiet",
-                ],
-            ))
-            .args(&extra)
-            .output()
-            .expect("the binary runs")
-    })
-    .await
-    .expect("joined");
+    let out = Invocation::new(support::target_args(
+        &base_url,
+        support::LOGIN,
+        KEY,
+        &["--profile", &p.to_string_lossy(), "--tags", tags, "--quiet"],
+    ))
+    .env_clear()
+    .args(&extra)
+    .output_async()
+    .await;
     let _ = std::fs::remove_file(&path);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    out.triple()
 }
 
 /// Without TOK-14 (`crit`), which the reference server is being fixed for.
@@ -118,33 +104,23 @@ auth_header_name = "X-Access-Token"
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_renaming_them_the_same_way_conforms() {
-    let mut c = reference_server::Config::for_tests();
-    c.bind = ([127, 0, 0, 1], 0).into();
-    c.signing_key = Some(KEY.into());
-    c.access_lifetime = Duration::from_secs(60);
-    c.refresh_lifetime = Duration::from_secs(120);
-    c.users = vec![
-        reference_server::UserSpec {
-            username: support::LOGIN.into(),
-            email: "erin@example.com".into(),
-            password: support::PASSWORD.into(),
-            active: true,
-        },
-        reference_server::UserSpec {
-            username: "frank".into(),
-            email: "frank@example.com".into(),
-            password: "frank-pw-1".into(),
-            active: false,
-        },
-    ];
-    c.claim_names = reference_server::tokens::ClaimNames {
-        user_id: "uid".into(),
-        token_type: "kind".into(),
-        jti: "id".into(),
-    };
-    c.auth_header_types = vec!["JWT".into(), "Bearer".into()];
-    c.auth_header_name = "X-Access-Token".into();
-    let srv = reference_server::spawn(c).await.expect("server starts");
+    let srv = support::spawn(|c| {
+        c.signing_key = Some(KEY.into());
+        c.access_lifetime = Duration::from_secs(60);
+        c.refresh_lifetime = Duration::from_secs(120);
+        c.users = vec![
+            support::user(support::LOGIN, support::PASSWORD, true),
+            support::user("frank", "frank-pw-1", false),
+        ];
+        c.claim_names = reference_server::tokens::ClaimNames {
+            user_id: "uid".into(),
+            token_type: "kind".into(),
+            jti: "id".into(),
+        };
+        c.auth_header_types = vec!["JWT".into(), "Bearer".into()];
+        c.auth_header_name = "X-Access-Token".into();
+    })
+    .await;
     let profile = r#"
 base = "classic"
 [tokens]

@@ -236,7 +236,7 @@ impl LoadReport {
 
     /// The report as JSON (what `--json FILE` writes).
     pub fn json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+        serde_json::to_string_pretty(self).expect("a load report always serializes") + "\n"
     }
 
     /// The report for a terminal.

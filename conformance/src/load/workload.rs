@@ -14,9 +14,9 @@ use hyper::{Method, Request, StatusCode, Uri};
 use rustls::pki_types::ServerName;
 use serde_json::{Value, json};
 
-use super::{Connection, Dial, Endpoint};
+use super::{Connection, Dial, Endpoint, LoadError};
 use crate::profile::Profile;
-use crate::target::Account;
+use crate::target::{Account, cannot_reach, login_refused};
 use crate::tls::Transport;
 
 /// Where requests go: one socket address, and what the URL said about it.
@@ -38,20 +38,14 @@ pub struct Origin {
 
 impl Origin {
     /// Resolves an `http://` or `https://` base URL (platform trust roots, no extra header).
-    pub async fn parse(url: &str) -> Result<Origin, String> {
-        Origin::resolve(url, &Transport::plain().map_err(|e| e.to_string())?).await
+    pub async fn parse(url: &str) -> Result<Origin, LoadError> {
+        Origin::resolve(url, &Transport::plain()?).await
     }
 
     /// Resolves a base URL; https and the extra headers as `transport` says.
-    pub async fn resolve(url: &str, transport: &Transport) -> Result<Origin, String> {
-        let base_url = url.trim_end_matches('/').to_string();
-        let parsed = reqwest::Url::parse(&base_url)
-            .map_err(|e| format!("--base-url {url:?} is not a URL: {e}"))?;
-        let https = match parsed.scheme() {
-            "http" => false,
-            "https" => true,
-            _ => return Err(format!("--base-url {url:?} must be http:// or https://")),
-        };
+    pub async fn resolve(url: &str, transport: &Transport) -> Result<Origin, LoadError> {
+        let (base_url, parsed) = crate::target::base_url(url).map_err(|e| e.to_string())?;
+        let https = parsed.scheme() == "https";
         let host = parsed
             .host_str()
             .ok_or_else(|| format!("--base-url {url:?} has no host"))?;
@@ -223,31 +217,17 @@ pub async fn prepare(
     endpoint: Endpoint,
     tokens: usize,
     timeout: Duration,
-) -> Result<Prepared, String> {
-    let mut conn = Connection::dial(origin.dial()).await.map_err(|e| {
-        if e.to_string().contains(crate::tls::NOT_TRUSTED) {
-            format!("cannot reach {}: {e}", origin.base_url)
-        } else {
-            format!(
-                "cannot reach {}: {e}. Is the server running, and is --base-url right?",
-                origin.base_url
-            )
-        }
-    })?;
+) -> Result<Prepared, LoadError> {
+    let mut conn = Connection::dial(origin.dial())
+        .await
+        .map_err(|e| cannot_reach(&origin.base_url, &e))?;
     let mut helper = Helper {
         origin,
         conn: &mut conn,
         timeout,
     };
-    let obtain = profile
-        .endpoints
-        .obtain
-        .clone()
-        .ok_or_else(|| format!("profile {} has no obtain endpoint", profile.name))?;
-    let credentials = Bytes::from(
-        json!({ profile.login_field.clone(): account.login, "password": account.password })
-            .to_string(),
-    );
+    let obtain = Endpoint::Obtain.path(profile)?;
+    let credentials = Bytes::from(account.login_body(&profile.login_field).to_string());
     let logins = if endpoint == Endpoint::Obtain {
         1
     } else {
@@ -259,13 +239,14 @@ pub async fn prepare(
             .send(Method::POST, &obtain, None, Some(credentials.clone()))
             .await?;
         if !status.is_success() {
-            return Err(format!(
-                "logging in as {:?} at {}{obtain} failed with {status}: {}. Check --login/--password (the profile's login field is {:?})",
-                account.login,
-                origin.base_url,
-                shown(&body),
-                profile.login_field
-            ));
+            return Err(login_refused(
+                account,
+                &format!("{}{obtain}", origin.base_url),
+                &status,
+                &shown(&body),
+                &profile.login_field,
+            )
+            .into());
         }
         let access = serde_json::from_slice::<Value>(&body)
             .ok()
@@ -287,11 +268,7 @@ pub async fn prepare(
             vec![helper.template(Method::POST, &obtain, None, Some(credentials))?]
         }
         Endpoint::Verify | Endpoint::VerifyV1 => {
-            let path = match endpoint {
-                Endpoint::Verify => profile.endpoints.verify.clone(),
-                _ => Profile::v1().endpoints.verify,
-            }
-            .ok_or_else(|| format!("profile {} has no verify endpoint", profile.name))?;
+            let path = endpoint.path(profile)?;
             pool.iter()
                 .map(|token| {
                     let body = Bytes::from(json!({ "token": token }).to_string());
@@ -300,11 +277,7 @@ pub async fn prepare(
                 .collect::<Result<_, _>>()?
         }
         Endpoint::Resource => {
-            let collection = profile
-                .endpoints
-                .resources
-                .clone()
-                .ok_or_else(|| format!("profile {} has no resources endpoint", profile.name))?;
+            let collection = endpoint.path(profile)?;
             let auth = pool.first().and_then(|t| bearer(t));
             let body = Bytes::from(r#"{"field1":"load","field2":"run"}"#);
             let (status, answer) = helper
@@ -342,12 +315,9 @@ pub async fn prepare(
     let (method, path) = (prepared.workload.method(), prepared.workload.path());
     let reply = match tokio::time::timeout(timeout, conn.send(probe)).await {
         Ok(Ok(reply)) => reply,
-        Ok(Err(e)) => return Err(format!("{method} {}{path}: {e}", origin.base_url)),
+        Ok(Err(e)) => return Err(format!("{method} {}{path}: {e}", origin.base_url).into()),
         Err(_) => {
-            return Err(format!(
-                "{method} {}{path}: no answer in time",
-                origin.base_url
-            ));
+            return Err(format!("{method} {}{path}: no answer in time", origin.base_url).into());
         }
     };
     if !reply.status.is_success() {
@@ -357,7 +327,8 @@ pub async fn prepare(
             origin.base_url,
             reply.status,
             shown(&reply.body)
-        ));
+        )
+        .into());
     }
     Ok(prepared)
 }

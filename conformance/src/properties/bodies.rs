@@ -10,6 +10,11 @@ use proptest::{collection::vec, prelude::*};
 use serde_json::{Map, Value, json};
 
 use super::{Options, PropertyResult, Session, answered, check_property, skipped};
+use crate::{
+    checks,
+    http::{Request, Response},
+    profile::Endpoint as ProfileEndpoint,
+};
 
 const CLAIM: &str = "generated bodies get a 4xx of the spec's shape (201 when valid), never a 5xx";
 
@@ -27,12 +32,13 @@ pub enum Endpoint {
 }
 
 impl Endpoint {
-    fn name(self) -> &'static str {
+    /// The profile's endpoint it goes to.
+    fn target(self) -> ProfileEndpoint {
         match self {
-            Endpoint::Obtain => "obtain",
-            Endpoint::Refresh => "refresh",
-            Endpoint::Verify => "verify",
-            Endpoint::Create => "resources",
+            Endpoint::Obtain => ProfileEndpoint::Obtain,
+            Endpoint::Refresh => ProfileEndpoint::Refresh,
+            Endpoint::Verify => ProfileEndpoint::Verify,
+            Endpoint::Create => ProfileEndpoint::Resources,
         }
     }
 }
@@ -77,7 +83,7 @@ impl std::fmt::Debug for Case {
         } else {
             text.into_owned()
         };
-        write!(f, "POST {} endpoint, {ct}: {shown}", self.endpoint.name())
+        write!(f, "POST {} endpoint, {ct}: {shown}", self.endpoint.target())
     }
 }
 
@@ -273,20 +279,96 @@ fn error_shape(body: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The request of a case: a POST of its bytes, authenticated for a create.
+async fn request(session: &Session, case: &Case) -> Result<(Request, Option<String>), String> {
+    let (ct, body) = encode(case);
+    let token = match case.endpoint {
+        Endpoint::Create => Some(session.access().await?),
+        _ => None,
+    };
+    let url = session
+        .t
+        .endpoint_url(case.endpoint.target())
+        .map_err(|e| e.to_string())?;
+    let request = match &token {
+        Some(token) => session.authed("POST", url, token),
+        None => Request::post(url),
+    };
+    Ok((request.body(ct, body), token))
+}
+
+/// Whether the answer to a case is what the model says; `expected` is what a valid create
+/// stores (`None`: the body is invalid, or not a create).
+fn judge(resp: &Response, expected: Option<(String, String)>) -> Result<(), String> {
+    match (resp.status, expected) {
+        (s, _) if checks::is_server_error(s) => Err(format!("HTTP-14: a generated body got a {s}")),
+        (201, Some((f1, f2))) => {
+            let got = resp.json().unwrap_or(Value::Null);
+            if got.get("field1") == Some(&json!(f1)) && got.get("field2") == Some(&json!(f2)) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "RES-2: the created resource should read {{\"field1\": {}, \"field2\": {}}}",
+                    json!(f1),
+                    json!(f2)
+                ))
+            }
+        }
+        (s, Some(_)) => Err(format!("RES-1: a valid create got {s}, expected 201")),
+        (s, None) if (400..500).contains(&s) => {
+            let body = resp
+                .json()
+                .ok_or_else(|| format!("HTTP-12: the {s} has a body that is not JSON"))?;
+            error_shape(&body).map_err(|e| format!("RES-2: {e}"))
+        }
+        (s, None) => Err(format!("an invalid body was answered {s}, expected a 4xx")),
+    }
+}
+
+/// Sends one case, deletes what it created, and judges the answer.
+async fn run_case(session: &Session, case: &Case) -> Result<(), String> {
+    let (request, token) = request(session, case).await?;
+    let ex = session.exchange(request).await;
+    let resp = answered(&ex).map_err(|e| format!("{e}\n{}", session.render(&ex)))?;
+    let expected = match case.endpoint {
+        Endpoint::Create => valid_create(case),
+        _ => None,
+    };
+    if let (201, Some(_), Some(id)) = (resp.status, &expected, created_id(resp)) {
+        let collection = session.t.url(
+            session
+                .t
+                .profile
+                .endpoint(ProfileEndpoint::Resources)
+                .unwrap_or(""),
+        );
+        let url = format!("{collection}{id}/");
+        let delete = match &token {
+            Some(token) => session.authed("DELETE", url, token),
+            None => Request::new("DELETE", url),
+        };
+        let _ = session.exchange(delete).await;
+    }
+    judge(resp, expected).map_err(|e| format!("{e}\n{}", session.render(&ex)))
+}
+
+/// The id a create answered, as it stands in the item's URL.
+fn created_id(resp: &Response) -> Option<String> {
+    let id = resp.json()?.get("id")?.clone();
+    Some(id.as_str().map_or_else(|| id.to_string(), str::to_string))
+}
+
 /// Runs the property.
 pub async fn check(session: Arc<Session>, opts: &Options, seed: u64) -> PropertyResult {
-    let e = &session.t.profile.endpoints;
-    let mut endpoints = Vec::new();
-    for (present, ep) in [
-        (e.obtain.is_some(), Endpoint::Obtain),
-        (e.refresh.is_some(), Endpoint::Refresh),
-        (e.verify.is_some(), Endpoint::Verify),
-        (e.resources.is_some(), Endpoint::Create),
-    ] {
-        if present {
-            endpoints.push(ep);
-        }
-    }
+    let endpoints: Vec<Endpoint> = [
+        Endpoint::Obtain,
+        Endpoint::Refresh,
+        Endpoint::Verify,
+        Endpoint::Create,
+    ]
+    .into_iter()
+    .filter(|e| session.t.profile.endpoint(e.target()).is_some())
+    .collect();
     if endpoints.is_empty() {
         return skipped(
             "bodies",
@@ -295,40 +377,14 @@ pub async fn check(session: Arc<Session>, opts: &Options, seed: u64) -> Property
         );
     }
     let login_field = session.t.profile.login_field.clone();
-    check_property("bodies", CLAIM, opts, seed, move || case(login_field, endpoints), move |rt, case| {
-        rt.block_on(async {
-            let (ct, body) = encode(case);
-            let auth = match case.endpoint {
-                Endpoint::Create => Some(format!("Bearer {}", session.access().await?)),
-                _ => None,
-            };
-            let ex = session.send("POST", case.endpoint.name(), auth.as_deref(), ct, body).await?;
-            let resp = answered(&ex).map_err(|e| format!("{e}\n{}", session.render(&ex)))?;
-            let shown = || session.render(&ex);
-            let expected = if case.endpoint == Endpoint::Create { valid_create(case) } else { None };
-            match (resp.status, expected) {
-                (s, _) if s >= 500 => Err(format!("HTTP-14: a generated body got a {s}\n{}", shown())),
-                (201, Some((f1, f2))) => {
-                    let got = resp.json().unwrap_or(Value::Null);
-                    if let Some(id) = got.get("id").cloned() {
-                        let url = format!("{}{}/", session.t.url(session.t.profile.endpoints.resources.as_deref().unwrap_or("")), id.as_str().map(str::to_string).unwrap_or_else(|| id.to_string()));
-                        let _ = session.send("DELETE", &url, auth.as_deref(), "", Vec::new()).await;
-                    }
-                    if got.get("field1") == Some(&json!(f1)) && got.get("field2") == Some(&json!(f2)) {
-                        Ok(())
-                    } else {
-                        Err(format!("RES-2: the created resource should read {{\"field1\": {}, \"field2\": {}}}\n{}", json!(f1), json!(f2), shown()))
-                    }
-                }
-                (s, Some(_)) => Err(format!("RES-1: a valid create got {s}, expected 201\n{}", shown())),
-                (s, None) if (400..500).contains(&s) => {
-                    let body = resp.json().ok_or_else(|| format!("HTTP-12: the {s} has a body that is not JSON\n{}", shown()))?;
-                    error_shape(&body).map_err(|e| format!("RES-2: {e}\n{}", shown()))
-                }
-                (s, None) => Err(format!("an invalid body was answered {s}, expected a 4xx\n{}", shown())),
-            }
-        })
-    })
+    check_property(
+        "bodies",
+        CLAIM,
+        opts,
+        seed,
+        move || case(login_field, endpoints),
+        move |rt, case| rt.block_on(run_case(&session, case)),
+    )
     .await
 }
 

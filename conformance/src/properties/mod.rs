@@ -30,6 +30,7 @@ use tokio::runtime::Handle;
 
 use crate::{
     http::{Exchange, Request, Response},
+    profile::Endpoint,
     target::Target,
 };
 
@@ -148,15 +149,18 @@ impl Outcome {
     }
 }
 
+/// Why the properties could not run (exit code 2): the genuine access token is not accepted
+/// where they send tokens, or the account cannot log in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot start the property tests: {0}")]
+pub struct CannotStart(pub String);
+
 /// Runs the selected properties against `target`.
-pub async fn run(target: Arc<Target>, opts: Options) -> Result<Outcome, String> {
+pub async fn run(target: Arc<Target>, opts: Options) -> Result<Outcome, CannotStart> {
     let seed = opts.seed.unwrap_or_else(rand::random);
     let session = Arc::new(Session::new(target.clone()));
     // The genuine token must work, or refusals of mutated ones prove nothing.
-    session
-        .control()
-        .await
-        .map_err(|e| format!("cannot start the property tests: {e}"))?;
+    session.control().await.map_err(CannotStart)?;
     let wanted = |name: &str| opts.only.is_empty() || opts.only.iter().any(|o| o == name);
     let mut results = Vec::new();
     if wanted("tokens") {
@@ -196,10 +200,7 @@ impl Session {
     /// A valid access token with at least a second and a half left.
     pub async fn access(&self) -> Result<String, String> {
         if let Some((a, _, at)) = self.pair.lock().ok().and_then(|p| p.clone()) {
-            let left = crate::jwt::decode(&a)
-                .ok()
-                .and_then(|d| Some(d.claims.get("exp")?.as_i64()? - d.claims.get("iat")?.as_i64()?))
-                .map(|l| Duration::from_secs(u64::try_from(l).unwrap_or(0)))
+            let left = crate::jwt::lifetime(&a)
                 .and_then(|l| (at + l).duration_since(SystemTime::now()).ok())
                 .unwrap_or_default();
             if left > Duration::from_millis(1500) {
@@ -214,17 +215,9 @@ impl Session {
     }
 
     async fn login(&self) -> Result<(String, String), String> {
-        let t = &self.t;
-        let body = json!({ t.profile.login_field.clone(): t.account.login, "password": t.account.password });
         let ex = self
-            .send(
-                "POST",
-                "obtain",
-                None,
-                "application/json",
-                body.to_string().into_bytes(),
-            )
-            .await?;
+            .exchange(self.t.login().map_err(|e| e.to_string())?)
+            .await;
         let resp = ex.response().map_err(|e| e.to_string())?;
         let j = resp.json().unwrap_or(Value::Null);
         match (
@@ -253,71 +246,25 @@ impl Session {
 
     /// Sends a token where tokens are checked: the protected endpoint, else verify.
     pub async fn token_probe(&self, token: &str) -> Result<Exchange, String> {
-        let e = &self.t.profile.endpoints;
-        if e.protected.is_some() {
-            self.send(
-                "GET",
-                "protected",
-                Some(&format!("Bearer {token}")),
-                "",
-                Vec::new(),
-            )
-            .await
-        } else if e.verify.is_some() {
-            let body = json!({ "token": token }).to_string().into_bytes();
-            self.send("POST", "verify", None, "application/json", body)
-                .await
+        let t = &self.t;
+        let request = if let Ok(url) = t.endpoint_url(Endpoint::Protected) {
+            self.authed("GET", url, token)
+        } else if let Ok(verify) = t.post(Endpoint::Verify) {
+            verify.json(&json!({ "token": token }))
         } else {
-            Err("the profile has neither a protected nor a verify endpoint".into())
-        }
+            return Err("the profile has neither a protected nor a verify endpoint".into());
+        };
+        Ok(self.exchange(request).await)
     }
 
-    /// Sends a request to a named endpoint (`obtain`, `refresh`, `verify`, `protected`,
-    /// `resources`) or, with a leading `/`, to a path.
-    pub async fn send(
-        &self,
-        method: &str,
-        endpoint: &str,
-        auth: Option<&str>,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> Result<Exchange, String> {
-        let e = &self.t.profile.endpoints;
-        let path = match endpoint {
-            p if p.starts_with("http") => p.to_string(),
-            p if p.starts_with('/') => self.t.url(p),
-            "obtain" => self.t.url(e.obtain.as_deref().ok_or("no obtain endpoint")?),
-            "refresh" => self
-                .t
-                .url(e.refresh.as_deref().ok_or("no refresh endpoint")?),
-            "verify" => self.t.url(e.verify.as_deref().ok_or("no verify endpoint")?),
-            "protected" => self
-                .t
-                .url(e.protected.as_deref().ok_or("no protected endpoint")?),
-            "resources" => self
-                .t
-                .url(e.resources.as_deref().ok_or("no resource collection")?),
-            other => return Err(format!("no endpoint {other}")),
-        };
-        let mut headers = Vec::new();
-        if let Some(a) = auth {
-            // Written `Bearer <token>`: sent in the profile's header and scheme.
-            let wire = &self.t.profile.wire;
-            headers.push((wire.auth_header_name.clone(), wire.translate_scheme(a)));
-        }
-        if !content_type.is_empty() {
-            headers.push(("Content-Type".to_string(), content_type.to_string()));
-        }
-        Ok(self
-            .t
-            .client
-            .send(Request {
-                method: method.into(),
-                url: path,
-                headers,
-                body,
-            })
-            .await)
+    /// A request authenticated with `token`, in the profile's header and scheme.
+    pub fn authed(&self, method: &str, url: impl Into<String>, token: &str) -> Request {
+        Request::new(method, url).bearer(&self.t.profile.wire, token)
+    }
+
+    /// Sends a request (with the run's `--header` fields).
+    pub async fn exchange(&self, request: Request) -> Exchange {
+        self.t.client.send(request).await
     }
 
     /// The exchange rendered for a counterexample.

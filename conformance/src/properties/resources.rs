@@ -8,6 +8,7 @@ use proptest::{collection::vec, prelude::*, sample::Index};
 use serde_json::{Map, Value, json};
 
 use super::{Options, PropertyResult, Session, answered, check_property, skipped};
+use crate::{http::Response, profile::Endpoint};
 
 const CLAIM: &str = "CRUD sequences agree with an in-memory model; nothing acknowledged is lost";
 
@@ -110,17 +111,191 @@ fn body(a: &Field, b: &Field) -> Vec<u8> {
     Value::Object(m).to_string().into_bytes()
 }
 
+/// Field values as a conforming server stores them.
+type Fields = (String, String);
+
 /// A resource as the model knows it.
 #[derive(Debug, Clone)]
 struct Known {
     url: String,
     id: Value,
     /// `None` once deleted.
-    fields: Option<(String, String)>,
+    fields: Option<Fields>,
 }
 
-fn as_json(id: &Value, f: &(String, String)) -> Value {
+fn as_json(id: &Value, f: &Fields) -> Value {
     json!({"id": id, "field1": f.0, "field2": f.1})
+}
+
+/// What the model expects of one operation.
+#[derive(Debug, Clone, PartialEq)]
+enum Expected {
+    /// 201 with an id and these fields (a valid create).
+    Created(Fields),
+    /// 400, and nothing changes (an invalid create, put or patch).
+    Refused,
+    /// 200 with the item holding these fields (a read, or a valid write to it).
+    Item(Fields),
+    /// 204 with an empty body (a delete).
+    Deleted,
+    /// 404 (the item was deleted earlier).
+    Gone,
+    /// The list agrees with the model.
+    List,
+}
+
+/// The request of an operation: its method, whether it goes to an item (by index into the
+/// model) or to the collection, and its JSON body.
+#[derive(Debug, Clone, PartialEq)]
+struct Call {
+    method: &'static str,
+    item: Option<usize>,
+    body: Option<Vec<u8>>,
+}
+
+/// The in-memory model: every resource created so far, as last acknowledged.
+#[derive(Debug, Default)]
+struct Model {
+    known: Vec<Known>,
+}
+
+impl Model {
+    /// The model's side of an operation: the request it makes and what must come back; `None`
+    /// when it addresses an item and none exists yet.
+    fn plan(&self, op: &Op) -> Option<(Call, Expected)> {
+        let call = |method, item, body| Call { method, item, body };
+        let (index, current) = match op {
+            Op::Create(a, b) => {
+                let expected = match (a.stored(), b.stored()) {
+                    (Ok(Some(x)), Ok(Some(y))) => Expected::Created((x, y)),
+                    _ => Expected::Refused,
+                };
+                return Some((call("POST", None, Some(body(a, b))), expected));
+            }
+            Op::List => return Some((call("GET", None, None), Expected::List)),
+            Op::Get(i) | Op::Put(i, ..) | Op::Patch(i, ..) | Op::Delete(i) => {
+                let n = (!self.known.is_empty()).then(|| i.index(self.known.len()))?;
+                (n, self.known[n].fields.clone())
+            }
+        };
+        let (call, next) = match op {
+            Op::Put(_, a, b) => (
+                call("PUT", Some(index), Some(body(a, b))),
+                match (a.stored(), b.stored()) {
+                    (Ok(Some(x)), Ok(Some(y))) => Expected::Item((x, y)),
+                    _ => Expected::Refused,
+                },
+            ),
+            Op::Patch(_, a, b) => (
+                call("PATCH", Some(index), Some(body(a, b))),
+                match (a.stored(), b.stored(), &current) {
+                    (Ok(x), Ok(y), Some(c)) => {
+                        Expected::Item((x.unwrap_or(c.0.clone()), y.unwrap_or(c.1.clone())))
+                    }
+                    (Ok(_), Ok(_), None) => Expected::Gone,
+                    _ => Expected::Refused,
+                },
+            ),
+            Op::Delete(_) => (call("DELETE", Some(index), None), Expected::Deleted),
+            _ => (
+                call("GET", Some(index), None),
+                current.clone().map_or(Expected::Gone, Expected::Item),
+            ),
+        };
+        // A deleted item is gone, whatever is sent to it.
+        let expected = if current.is_none() {
+            Expected::Gone
+        } else {
+            next
+        };
+        Some((call, expected))
+    }
+
+    /// Takes in what the target acknowledged.
+    fn acknowledge(&mut self, call: &Call, outcome: Acknowledged) {
+        match (outcome, call.item) {
+            (Acknowledged::Created(known), _) => self.known.push(known),
+            (Acknowledged::Now(fields), Some(n)) => self.known[n].fields = fields,
+            _ => {}
+        }
+    }
+}
+
+/// What a response that agrees with the model changes in it.
+#[derive(Debug)]
+enum Acknowledged {
+    /// A new resource.
+    Created(Known),
+    /// The item's fields now (`None`: deleted).
+    Now(Option<Fields>),
+    /// Nothing.
+    Nothing,
+}
+
+/// Whether a response is what the model expected; `Err` says what differs.
+fn compare(
+    expected: &Expected,
+    call: &Call,
+    known: Option<&Known>,
+    collection: &str,
+    r: &Response,
+) -> Result<Acknowledged, String> {
+    match (expected, known) {
+        (Expected::Created(fields), _) => {
+            let got = r.json().unwrap_or(Value::Null);
+            let id = got
+                .get("id")
+                .cloned()
+                .filter(|_| r.status == 201)
+                .ok_or_else(|| format!("expected 201 with an id, got {}", r.status))?;
+            let expected = as_json(&id, fields);
+            if got != expected {
+                return Err(format!("expected {expected}"));
+            }
+            let url = format!("{collection}{}/", id_text(&id));
+            Ok(Acknowledged::Created(Known {
+                url,
+                id,
+                fields: Some(fields.clone()),
+            }))
+        }
+        (Expected::Refused, _) if r.status == 400 => Ok(Acknowledged::Nothing),
+        (Expected::Refused, None) => {
+            Err(format!("an invalid create must be a 400, got {}", r.status))
+        }
+        (Expected::Refused, Some(_)) => Err(format!(
+            "an invalid {} must be a 400 and change nothing, got {}",
+            call.method, r.status
+        )),
+        (Expected::Gone, k) => match r.status {
+            404 => Ok(Acknowledged::Nothing),
+            s => Err(format!(
+                "id {} was deleted: expected 404, got {s}",
+                k.map_or(Value::Null, |k| k.id.clone())
+            )),
+        },
+        (Expected::Deleted, _) if r.status == 204 && r.body.is_empty() => {
+            Ok(Acknowledged::Now(None))
+        }
+        (Expected::Deleted, _) => Err(format!("expected 204 with an empty body, got {}", r.status)),
+        (Expected::Item(fields), Some(k)) => {
+            let expected = as_json(&k.id, fields);
+            if r.status != 200 || r.json().as_ref() != Some(&expected) {
+                return Err(format!("expected 200 with {expected}"));
+            }
+            Ok(Acknowledged::Now(Some(fields.clone())))
+        }
+        // The model plans an item read only for an item it knows, and reads the list itself.
+        (Expected::Item(_), None) | (Expected::List, _) => Err(format!(
+            "suite error: the model expected {expected:?} of {} without an item",
+            call.method
+        )),
+    }
+}
+
+/// An id as it stands in an item's URL.
+fn id_text(id: &Value) -> String {
+    id.as_str().map_or_else(|| id.to_string(), str::to_string)
 }
 
 /// The collection lists every live resource exactly once, as last acknowledged, and no deleted
@@ -128,12 +303,10 @@ fn as_json(id: &Value, f: &(String, String)) -> Value {
 async fn list_agrees(
     s: &Session,
     collection: &str,
-    auth: &str,
+    token: &str,
     known: &[Known],
 ) -> Result<(), String> {
-    let ex = s
-        .send("GET", collection, Some(auth), "", Vec::new())
-        .await?;
+    let ex = s.exchange(s.authed("GET", collection, token)).await;
     let r = answered(&ex)?;
     let Some(Value::Array(items)) = r.json().filter(|_| r.status == 200) else {
         return Err(format!(
@@ -159,120 +332,70 @@ async fn list_agrees(
     Ok(())
 }
 
-/// Runs one sequence; `Err` names the first disagreement with the model.
-async fn run_sequence(s: &Session, ops: &[Op]) -> Result<(), String> {
-    let collection =
-        s.t.url(s.t.profile.endpoints.resources.as_deref().unwrap_or("/"));
-    let mut known: Vec<Known> = Vec::new();
-    let outcome = async {
-        for (step, op) in ops.iter().enumerate() {
-            let auth = format!("Bearer {}", s.access().await?);
-            let at = |what: String, ex: &crate::http::Exchange| format!("step {} ({op:?}): {what}\n{}", step + 1, s.render(ex));
-            match op {
-                Op::Create(a, b) => {
-                    let ex = s.send("POST", &collection, Some(&auth), "application/json", body(a, b)).await?;
-                    let r = answered(&ex)?;
-                    match (a.stored(), b.stored()) {
-                        (Ok(Some(x)), Ok(Some(y))) => {
-                            let got = r.json().unwrap_or(Value::Null);
-                            let id = got.get("id").cloned().filter(|_| r.status == 201).ok_or_else(|| at(format!("expected 201 with an id, got {}", r.status), &ex))?;
-                            if got != as_json(&id, &(x.clone(), y.clone())) {
-                                return Err(at(format!("expected {}", as_json(&id, &(x, y))), &ex));
-                            }
-                            let url = format!("{collection}{}/", id.as_str().map(str::to_string).unwrap_or_else(|| id.to_string()));
-                            known.push(Known { url, id, fields: Some((x, y)) });
-                            // Every read after a write shows it, the list included (RES-11).
-                            list_agrees(s, &collection, &auth, &known).await.map_err(|e| format!("step {} ({op:?}): {e}", step + 1))?;
-                        }
-                        _ if r.status == 400 => {}
-                        _ => return Err(at(format!("an invalid create must be a 400, got {}", r.status), &ex)),
-                    }
-                }
-                Op::List => {
-                    list_agrees(s, &collection, &auth, &known).await.map_err(|e| format!("step {} ({op:?}): {e}", step + 1))?;
-                }
-                Op::Get(i) | Op::Put(i, ..) | Op::Patch(i, ..) | Op::Delete(i) => {
-                    if known.is_empty() {
-                        continue;
-                    }
-                    let n = i.index(known.len());
-                    let k = known[n].clone();
-                    let (method, payload) = match op {
-                        Op::Get(_) => ("GET", Vec::new()),
-                        Op::Delete(_) => ("DELETE", Vec::new()),
-                        Op::Put(_, a, b) => ("PUT", body(a, b)),
-                        Op::Patch(_, a, b) => ("PATCH", body(a, b)),
-                        _ => unreachable!(),
-                    };
-                    let ct = if payload.is_empty() { "" } else { "application/json" };
-                    let ex = s.send(method, &k.url, Some(&auth), ct, payload).await?;
-                    let r = answered(&ex)?;
-                    let Some(current) = k.fields.clone() else {
-                        if r.status != 404 {
-                            return Err(at(format!("id {} was deleted: expected 404, got {}", k.id, r.status), &ex));
-                        }
-                        continue;
-                    };
-                    let next: Result<(String, String), ()> = match op {
-                        Op::Get(_) | Op::Delete(_) => Ok(current.clone()),
-                        Op::Put(_, a, b) => match (a.stored(), b.stored()) {
-                            (Ok(Some(x)), Ok(Some(y))) => Ok((x, y)),
-                            _ => Err(()),
-                        },
-                        Op::Patch(_, a, b) => match (a.stored(), b.stored()) {
-                            (Ok(x), Ok(y)) => Ok((x.unwrap_or(current.0.clone()), y.unwrap_or(current.1.clone()))),
-                            _ => Err(()),
-                        },
-                        _ => unreachable!(),
-                    };
-                    match (op, next) {
-                        (Op::Delete(_), _) => {
-                            if r.status != 204 || !r.body.is_empty() {
-                                return Err(at(format!("expected 204 with an empty body, got {}", r.status), &ex));
-                            }
-                            known[n].fields = None;
-                            list_agrees(s, &collection, &auth, &known).await.map_err(|e| format!("step {} ({op:?}): {e}", step + 1))?;
-                        }
-                        (_, Ok(f)) => {
-                            let expected = as_json(&k.id, &f);
-                            if r.status != 200 || r.json().as_ref() != Some(&expected) {
-                                return Err(at(format!("expected 200 with {expected}"), &ex));
-                            }
-                            let wrote = !matches!(op, Op::Get(_));
-                            known[n].fields = Some(f);
-                            if wrote {
-                                list_agrees(s, &collection, &auth, &known).await.map_err(|e| format!("step {} ({op:?}): {e}", step + 1))?;
-                            }
-                        }
-                        (_, Err(())) => {
-                            if r.status != 400 {
-                                return Err(at(format!("an invalid {method} must be a 400 and change nothing, got {}", r.status), &ex));
-                            }
-                        }
-                    }
-                }
-            }
+/// Applies the operations to the target one by one, each checked against the model, then
+/// reads every resource back; `Err` names the first disagreement.
+async fn apply(s: &Session, collection: &str, model: &mut Model, ops: &[Op]) -> Result<(), String> {
+    for (step, op) in ops.iter().enumerate() {
+        let token = s.access().await?;
+        let Some((call, expected)) = model.plan(op) else {
+            continue;
+        };
+        let in_step = |what: String| format!("step {} ({op:?}): {what}", step + 1);
+        if expected == Expected::List {
+            list_agrees(s, collection, &token, &model.known)
+                .await
+                .map_err(in_step)?;
+            continue;
         }
-        // Nothing acknowledged is lost: every live resource reads back as last acknowledged.
-        let auth = format!("Bearer {}", s.access().await?);
-        for k in &known {
-            let ex = s.send("GET", &k.url, Some(&auth), "", Vec::new()).await?;
-            let r = answered(&ex)?;
-            let ok = match &k.fields {
-                Some(f) => r.status == 200 && r.json() == Some(as_json(&k.id, f)),
-                None => r.status == 404,
-            };
-            if !ok {
-                return Err(format!("after the sequence, id {} does not read back as acknowledged\n{}", k.id, s.render(&ex)));
-            }
+        let known = call.item.map(|n| &model.known[n]);
+        let url = known.map_or(collection, |k| k.url.as_str());
+        let mut request = s.authed(call.method, url, &token);
+        if let Some(body) = call.body.clone() {
+            request = request.body("application/json", body);
         }
-        Ok(())
+        let ex = s.exchange(request).await;
+        let r = answered(&ex)?;
+        let acknowledged = compare(&expected, &call, known, collection, r)
+            .map_err(|what| in_step(format!("{what}\n{}", s.render(&ex))))?;
+        let wrote = !matches!(acknowledged, Acknowledged::Nothing) && !matches!(op, Op::Get(_));
+        model.acknowledge(&call, acknowledged);
+        // Every read after a write shows it, the list included (RES-11).
+        if wrote {
+            list_agrees(s, collection, &token, &model.known)
+                .await
+                .map_err(in_step)?;
+        }
     }
-    .await;
+    // Nothing acknowledged is lost: every live resource reads back as last acknowledged.
+    let token = s.access().await?;
+    for k in &model.known {
+        let ex = s.exchange(s.authed("GET", k.url.as_str(), &token)).await;
+        let r = answered(&ex)?;
+        let ok = match &k.fields {
+            Some(f) => r.status == 200 && r.json() == Some(as_json(&k.id, f)),
+            None => r.status == 404,
+        };
+        if !ok {
+            return Err(format!(
+                "after the sequence, id {} does not read back as acknowledged\n{}",
+                k.id,
+                s.render(&ex)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs one sequence and deletes what it left.
+async fn run_sequence(s: &Session, ops: &[Op]) -> Result<(), String> {
+    let Ok(collection) = s.t.endpoint_url(Endpoint::Resources) else {
+        return Err("the profile has no resource collection".into());
+    };
+    let mut model = Model::default();
+    let outcome = apply(s, &collection, &mut model, ops).await;
     if let Ok(token) = s.access().await {
-        let auth = format!("Bearer {token}");
-        for k in known.iter().filter(|k| k.fields.is_some()) {
-            let _ = s.send("DELETE", &k.url, Some(&auth), "", Vec::new()).await;
+        for k in model.known.iter().filter(|k| k.fields.is_some()) {
+            let _ = s.exchange(s.authed("DELETE", k.url.as_str(), &token)).await;
         }
     }
     outcome

@@ -1,13 +1,16 @@
 //! Steps that read tokens: header, claims, comparisons between tokens, lifetimes.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::{
+    sync::LazyLock,
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use cucumber::then;
 use regex::Regex;
 use serde_json::{Map, Value};
 
 use crate::world::{ApiWorld, skip};
-use conformance::{jwt, matcher, template::Escape};
+use conformance::{jwt, matcher, template::Escape, vocabulary};
 
 fn decoded(w: &ApiWorld, reference: &str) -> jwt::Decoded {
     let token = w.token(reference);
@@ -69,21 +72,31 @@ fn has_claims(w: &mut ApiWorld, reference: String, expected: String) {
     }
 }
 
+vocabulary! {
+    /// How two claims compare.
+    enum Comparison {
+        Equals = "equals",
+        DiffersFrom = "differs from",
+        IsGreaterThan = "is greater than",
+        IsAtLeast = "is at least",
+    }
+}
+
 #[then(
     regex = r#"^(\$\{[^}]+\})'s "(\w+)" (equals|differs from|is greater than|is at least) (\$\{[^}]+\})'s "(\w+)"$"#
 )]
-fn compare_claims(w: &mut ApiWorld, a: String, ca: String, op: String, b: String, cb: String) {
+fn compare_claims(w: &mut ApiWorld, a: String, ca: String, op: Comparison, b: String, cb: String) {
     let (x, y) = (claim(w, &a, &ca), claim(w, &b, &cb));
     let num = |v: &Value| {
         v.as_f64()
             .unwrap_or_else(|| w.fail(format!("expected a number, got {v}")))
     };
-    let ok = match op.as_str() {
+    let ok = match op {
         // "1" and 1 name the same user (TOK-12).
-        "equals" => x == y || canonical_id(&x) == canonical_id(&y),
-        "differs from" => x != y,
-        "is greater than" => num(&x) > num(&y),
-        _ => num(&x) >= num(&y),
+        Comparison::Equals => x == y || canonical_id(&x) == canonical_id(&y),
+        Comparison::DiffersFrom => x != y,
+        Comparison::IsGreaterThan => num(&x) > num(&y),
+        Comparison::IsAtLeast => num(&x) >= num(&y),
     };
     if !ok {
         w.fail(format!(
@@ -100,15 +113,16 @@ fn canonical_id(v: &Value) -> Option<String> {
     }
 }
 
+/// A `${...}` reference in step text.
+static PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\$\{[^}]+\}").expect("a valid regex literal"));
+
 #[then(regex = r#"^the "(\w+)" claims of (.+) are all different$"#)]
 fn all_different(w: &mut ApiWorld, name: String, list: String) {
-    let refs: Vec<String> = Regex::new(r"\$\{[^}]+\}")
-        .map(|re| {
-            re.find_iter(&list)
-                .map(|m| m.as_str().to_string())
-                .collect()
-        })
-        .unwrap_or_default();
+    let refs: Vec<String> = PLACEHOLDER
+        .find_iter(&list)
+        .map(|m| m.as_str().to_string())
+        .collect();
     let values: Vec<Value> = refs.iter().map(|r| claim(w, r, &name)).collect();
     for i in 0..values.len() {
         for j in i + 1..values.len() {
@@ -150,10 +164,18 @@ fn issued_now(w: &mut ApiWorld, reference: String) {
     }
 }
 
+vocabulary! {
+    /// The two kinds of token.
+    enum TokenKind {
+        Access = "access",
+        Refresh = "refresh",
+    }
+}
+
 #[then(regex = r"^(\$\{[^}]+\}) lives for the profile's (access|refresh) lifetime$")]
-fn lives_for_declared(w: &mut ApiWorld, reference: String, kind: String) {
+fn lives_for_declared(w: &mut ApiWorld, reference: String, kind: TokenKind) {
     let p = &w.t.profile;
-    let declared = if kind == "access" {
+    let declared = if kind == TokenKind::Access {
         p.access_lifetime
     } else {
         p.refresh_lifetime

@@ -13,10 +13,12 @@ use crate::world::{ApiWorld, Body, Dest};
 /// Parses the target of a request step: `the obtain endpoint`, `my resource`, `the path "/x/"`.
 pub fn parse_dest(w: &ApiWorld, text: &str) -> Dest {
     let text = text.trim();
-    for name in ["obtain", "refresh", "verify", "protected", "users"] {
-        if text == format!("the {name} endpoint") {
-            return Dest::Endpoint(name);
-        }
+    let named = text
+        .strip_prefix("the ")
+        .and_then(|t| t.strip_suffix(" endpoint"))
+        .and_then(|name| name.parse().ok());
+    if let Some(endpoint) = named {
+        return Dest::Endpoint(endpoint);
     }
     match text {
         "the collection" => Dest::Collection,
@@ -35,32 +37,28 @@ pub fn parse_dest(w: &ApiWorld, text: &str) -> Dest {
 /// Parses a body description: `the JSON '...'`, `an empty body typed "..."`, ...
 pub fn parse_body(w: &ApiWorld, text: &str) -> Body {
     let text = text.trim();
-    let quoted = |prefix: &str| {
+    // What stands between `prefix` and the closing quote at the end.
+    let quoted = |prefix: &str, close: char| {
         text.strip_prefix(prefix)
-            .and_then(|r| r.strip_suffix('\''))
+            .and_then(|r| r.strip_suffix(close))
             .map(str::to_string)
     };
-    if let Some(j) = quoted("the JSON '") {
+    if let Some(j) = quoted("the JSON '", '\'') {
         return Body::Json(j);
     }
-    if let Some(f) = quoted("the form '") {
+    if let Some(f) = quoted("the form '", '\'') {
         return Body::Form(f);
     }
-    if let Some(f) = quoted("the multipart form '") {
+    if let Some(f) = quoted("the multipart form '", '\'') {
         return Body::Multipart(f);
     }
     if text == "an empty body" {
         return Body::None;
     }
-    let typed = |prefix: &str| {
-        text.strip_prefix(prefix)
-            .and_then(|r| r.strip_suffix('"'))
-            .map(str::to_string)
-    };
-    if let Some(ct) = typed("an empty body typed \"") {
+    if let Some(ct) = quoted("an empty body typed \"", '"') {
         return Body::EmptyTyped(ct);
     }
-    if let Some(ct) = typed("invalid UTF-8 typed \"") {
+    if let Some(ct) = quoted("invalid UTF-8 typed \"", '"') {
         return Body::InvalidUtf8(ct);
     }
     if let Some((body, ct)) = text

@@ -7,9 +7,11 @@ use cucumber::{then, when};
 
 use crate::world::{ApiWorld, skip};
 use conformance::{
+    checks,
     http::{
         self, Exchange, RawAddress, RawConnection, RawResponse, Request, Response, TransportError,
     },
+    profile::Endpoint,
     template::Escape,
 };
 
@@ -82,9 +84,9 @@ fn record(
 #[when(
     regex = r"^I send (\d+) MiB of JSON( in chunks)? to the (obtain|refresh|verify) endpoint over a raw connection$"
 )]
-async fn oversized(w: &mut ApiWorld, mib: usize, chunked: String, endpoint: String) {
+async fn oversized(w: &mut ApiWorld, mib: usize, chunked: String, endpoint: Endpoint) {
     let addr = address(w);
-    let path = w.endpoint_path(&endpoint);
+    let path = w.endpoint_path(endpoint);
     let size = (mib * 1024 * 1024).max(w.t.profile.oversized_body_bytes);
     let mut body = b"{\"x\": \"".to_vec();
     body.resize(size - 2, b'a');
@@ -118,7 +120,9 @@ async fn oversized(w: &mut ApiWorld, mib: usize, chunked: String, endpoint: Stri
     let answer = conn.exchange(&bytes).await;
     record(w, "POST", &path, body, &answer);
     match &answer {
-        Ok(r) if r.status >= 500 => w.fail("HTTP-10: an oversized body is a 413, never a 5xx"),
+        Ok(r) if checks::is_server_error(r.status) => {
+            w.fail("HTTP-10: an oversized body is a 413, never a 5xx")
+        }
         Ok(_) => {}
         Err(e) => w.fail(format!(
             "HTTP-10: an oversized body gets a 413, not a dropped connection: {e}"
@@ -146,7 +150,7 @@ async fn same_connection_answers(w: &mut ApiWorld) {
             "the server answered with \"Connection: close\": the connection does not stay usable",
         );
     }
-    let path = w.endpoint_path("obtain");
+    let path = w.endpoint_path(Endpoint::Obtain);
     let bytes = format!(
         "POST {path} HTTP/1.1\r\nHost: {}\r\n{}Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}",
         addr.host,
@@ -158,7 +162,7 @@ async fn same_connection_answers(w: &mut ApiWorld) {
     let answer = conn.exchange(bytes.as_bytes()).await;
     record(w, "POST", &path, b"{}".to_vec(), &answer);
     match answer {
-        Ok(r) if r.status < 500 => {}
+        Ok(r) if !checks::is_server_error(r.status) => {}
         Ok(r) => w.fail(format!(
             "the second request on the connection got {}",
             r.status

@@ -3,26 +3,26 @@
 
 use std::time::{Duration, SystemTime};
 
-use cucumber::{given, then, when};
-use regex::Regex;
+use cucumber::{given, when};
 use serde_json::{Value, json};
 
 use super::{parse_body, parse_dest};
-use crate::world::{ApiWorld, Auth, Body, EXPIRY_MARGIN, NO_INACTIVE, skip};
-use conformance::{jwt, template::Escape};
+use crate::world::{ApiWorld, Auth, Body, Dest, EXPIRY_MARGIN, NO_INACTIVE, skip};
+use conformance::{jwt, profile::Endpoint, template::Escape, vocabulary};
 
 #[given(regex = r"^I (GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) (.+)$")]
 #[when(regex = r"^I (GET|POST|PUT|PATCH|DELETE|OPTIONS|HEAD) (.+)$")]
 async fn request(w: &mut ApiWorld, method: String, rest: String) {
     let mut rest = rest.trim().to_string();
     let mut accept = None;
-    if let Some(c) = Regex::new(r#" accepting "([^"]+)"$"#)
-        .ok()
-        .and_then(|re| re.captures(&rest))
+    // `... accepting "<media type>"` at the end of the line.
+    if let Some((head, tail)) = rest.rsplit_once(" accepting \"")
+        && let Some(media) = tail.strip_suffix('"')
+        && !media.is_empty()
+        && !media.contains('"')
     {
-        accept = Some(c[1].to_string());
-        let cut = rest.len() - c[0].len();
-        rest.truncate(cut);
+        accept = Some(media.to_string());
+        rest = head.to_string();
     }
     let (dest, body) = match rest.split_once(" with ") {
         Some((d, b)) if !d.starts_with("the path \"") || d.ends_with('"') => {
@@ -46,33 +46,57 @@ async fn obtained_second_pair(w: &mut ApiWorld) {
     w.obtain_pair("access2", "refresh2").await;
 }
 
+vocabulary! {
+    /// How the account's credentials are sent.
+    enum Credentials {
+        Json = "JSON",
+        Form = "a form",
+        Multipart = "multipart",
+    }
+}
+
 #[when(regex = r"^I log in with the account's credentials as (JSON|a form|multipart)$")]
-async fn log_in_as(w: &mut ApiWorld, encoding: String) {
-    let body = match encoding.as_str() {
-        "JSON" => Body::Json(r#"{"${login_field}": "${login}", "password": "${password}"}"#.into()),
-        "a form" => Body::Form("${login_field}=${login}&password=${password}".into()),
-        _ => Body::Multipart("${login_field}=${login}&password=${password}".into()),
+async fn log_in_as(w: &mut ApiWorld, encoding: Credentials) {
+    let body = match encoding {
+        Credentials::Json => {
+            Body::Json(r#"{"${login_field}": "${login}", "password": "${password}"}"#.into())
+        }
+        Credentials::Form => Body::Form("${login_field}=${login}&password=${password}".into()),
+        Credentials::Multipart => {
+            Body::Multipart("${login_field}=${login}&password=${password}".into())
+        }
     };
-    w.send("POST", &crate::world::Dest::Endpoint("obtain"), &body, None)
+    w.send("POST", &Dest::Endpoint(Endpoint::Obtain), &body, None)
         .await;
+}
+
+vocabulary! {
+    /// A login that must fail.
+    enum BadLogin {
+        WrongPassword = "with a wrong password",
+        UnknownLogin = "as an unknown login",
+        Inactive = "as the inactive account",
+        InactiveWrongPassword = "as the inactive account with a wrong password",
+        NumericLogin = "with a numeric login",
+    }
 }
 
 #[when(
     regex = r"^I log in (with a wrong password|as an unknown login|as the inactive account|as the inactive account with a wrong password|with a numeric login)$"
 )]
-async fn log_in_badly(w: &mut ApiWorld, how: String) {
+async fn log_in_badly(w: &mut ApiWorld, how: BadLogin) {
     let field = w.t.profile.login_field.clone();
     let account = w.t.account.clone();
     let wrong = |p: &str| format!("{p}-but-wrong");
-    let (login, password) = match how.as_str() {
-        "with a wrong password" => (json!(account.login), wrong(&account.password)),
-        "as an unknown login" => (json!(w.unknown_login()), account.password.clone()),
-        "with a numeric login" => (json!(987_654_321), account.password.clone()),
-        inactive => {
+    let (login, password) = match how {
+        BadLogin::WrongPassword => (json!(account.login), wrong(&account.password)),
+        BadLogin::UnknownLogin => (json!(w.unknown_login()), account.password.clone()),
+        BadLogin::NumericLogin => (json!(987_654_321), account.password.clone()),
+        BadLogin::Inactive | BadLogin::InactiveWrongPassword => {
             let Some(i) = w.t.inactive.clone() else {
                 skip(NO_INACTIVE)
             };
-            let pw = if inactive.ends_with("wrong password") {
+            let pw = if how == BadLogin::InactiveWrongPassword {
                 wrong(&i.password)
             } else {
                 i.password
@@ -80,32 +104,44 @@ async fn log_in_badly(w: &mut ApiWorld, how: String) {
             (json!(i.login), pw)
         }
     };
-    w.post_json("obtain", json!({ field: login, "password": password }))
-        .await;
+    w.post_json(
+        Endpoint::Obtain,
+        json!({ field: login, "password": password }),
+    )
+    .await;
+}
+
+vocabulary! {
+    /// How a token is posted: as JSON unless the step says a form.
+    enum Encoding {
+        Unsaid = "",
+        Json = " as JSON",
+        Form = " as a form",
+    }
 }
 
 /// `I refresh with ${refresh}` / `... as a form`.
 #[when(regex = r"^I refresh with (\S+?)( as JSON| as a form|)$")]
-async fn refresh_with(w: &mut ApiWorld, token: String, encoding: String) {
-    post_token(w, "refresh", "refresh", &token, &encoding).await;
+async fn refresh_with(w: &mut ApiWorld, token: String, encoding: Encoding) {
+    post_token(w, Endpoint::Refresh, "refresh", &token, encoding).await;
 }
 
 /// `I verify ${access}` / `... as a form`.
 #[when(regex = r"^I verify (\S+?)( as JSON| as a form|)$")]
-async fn verify(w: &mut ApiWorld, token: String, encoding: String) {
-    post_token(w, "verify", "token", &token, &encoding).await;
+async fn verify(w: &mut ApiWorld, token: String, encoding: Encoding) {
+    post_token(w, Endpoint::Verify, "token", &token, encoding).await;
 }
 
 async fn post_token(
     w: &mut ApiWorld,
-    endpoint: &'static str,
+    endpoint: Endpoint,
     field: &str,
     token: &str,
-    encoding: &str,
+    encoding: Encoding,
 ) {
     let value = w.token(token);
     // The value is final: it must not be read for placeholders a second time.
-    let body = if encoding == " as a form" {
+    let body = if encoding == Encoding::Form {
         Body::Literal(
             "application/x-www-form-urlencoded".into(),
             format!("{field}={}", form_value(&value)).into_bytes(),
@@ -116,8 +152,7 @@ async fn post_token(
             json!({ field: value }).to_string().into_bytes(),
         )
     };
-    w.send("POST", &crate::world::Dest::Endpoint(endpoint), &body, None)
-        .await;
+    w.send("POST", &Dest::Endpoint(endpoint), &body, None).await;
 }
 
 fn form_value(v: &str) -> String {
@@ -203,47 +238,6 @@ async fn wait_until_expired(w: &mut ApiWorld, reference: String) {
     sleep_awaiting(w, &reference, wait).await;
 }
 
-#[then(regex = r"^(\$\{[^}]+\}) (?:is|is still) accepted by the protected endpoint$")]
-#[given(regex = r"^(\$\{[^}]+\}) (?:is|is still) accepted by the protected endpoint$")]
-async fn accepted_by_protected(w: &mut ApiWorld, reference: String) {
-    let token = w.token(&reference);
-    let url = w.t.url(&w.endpoint_path("protected"));
-    let resp = w.with_bearer("GET", url, &token, None).await;
-    if resp.status != 200 {
-        w.fail(format!(
-            "expected {reference} to be accepted by the protected endpoint (200), got {}",
-            resp.status
-        ));
-    }
-}
-
-#[then(regex = r"^(\$\{[^}]+\}) still refreshes$")]
-async fn still_refreshes(w: &mut ApiWorld, reference: String) {
-    let token = w.token(&reference);
-    let resp = w.post_json("refresh", json!({ "refresh": token })).await;
-    let access = resp
-        .json()
-        .and_then(|j| j.get("access").and_then(Value::as_str).map(str::to_string));
-    if resp.status != 200 || !access.as_deref().is_some_and(jwt::looks_like_jwt) {
-        w.fail(format!(
-            "expected {reference} to still refresh (200 with a new access token), got {}",
-            resp.status
-        ));
-    }
-}
-
-#[then(regex = r"^(\$\{[^}]+\}) still verifies$")]
-async fn still_verifies(w: &mut ApiWorld, reference: String) {
-    let token = w.token(&reference);
-    let resp = w.post_json("verify", json!({ "token": token })).await;
-    if resp.status != 200 {
-        w.fail(format!(
-            "expected {reference} to still verify (200), got {}",
-            resp.status
-        ));
-    }
-}
-
 #[given(regex = r#"^I also send the header "([A-Za-z0-9-]+): (.*)"$"#)]
 fn also_send_header(w: &mut ApiWorld, name: String, value: String) {
     let wire = &w.t.profile.wire;
@@ -298,26 +292,6 @@ async fn wait_until_just_expired(w: &mut ApiWorld, reference: String) {
         ));
     }
     sleep_awaiting(w, &reference, wait).await;
-}
-
-#[given(regex = r"^(\$\{\w+\}) has not expired yet$")]
-#[then(regex = r"^(\$\{\w+\}) has not expired yet$")]
-fn not_expired_yet(w: &mut ApiWorld, reference: String) {
-    let token = w.held(&reference);
-    let exp = jwt::decode(&token.value)
-        .ok()
-        .and_then(|d| d.claims.get("exp").and_then(Value::as_i64))
-        .unwrap_or_else(|| w.fail(format!("{reference} has no integer exp")));
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
-    // A token that died meanwhile would be refused for its age, which proves nothing here.
-    if now + 1.0 >= exp as f64 {
-        skip(format!(
-            "{reference} expires before the check could run (its refresh lifetime is too short for this scenario)"
-        ));
-    }
 }
 
 #[given(regex = r"^I wait (\d+(?:\.\d+)?) seconds$")]

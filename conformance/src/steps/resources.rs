@@ -6,7 +6,7 @@ use futures_util::future::join_all;
 use serde_json::{Map, Value, json};
 
 use crate::world::{ApiWorld, Resource, fields};
-use conformance::{http::Request, matcher, template::Escape};
+use conformance::{http::Request, matcher, template::Escape, vocabulary};
 
 fn object(w: &ApiWorld, text: &str) -> Map<String, Value> {
     let text = w.expand(text, Escape::Json);
@@ -145,26 +145,34 @@ async fn list(w: &mut ApiWorld) -> Vec<Value> {
     }
 }
 
+vocabulary! {
+    /// Whether a collection lists a resource.
+    enum Listing {
+        Lists = "lists",
+        DoesNotList = "does not list",
+    }
+}
+
 #[then(regex = r"^the collection (lists|does not list) my resource$")]
-async fn collection_lists_mine(w: &mut ApiWorld, how: String) {
+async fn collection_lists_mine(w: &mut ApiWorld, how: Listing) {
     let r = mine(w);
     let items = list(w).await;
     let found = listed_once(w, &items, &r.id);
-    match (how.as_str(), found) {
-        ("lists", None) => w.fail(format!(
+    match (how, found) {
+        (Listing::Lists, None) => w.fail(format!(
             "the collection does not list my resource (id {})",
             r.id
         )),
-        ("lists", Some(item)) => {
+        (Listing::Lists, Some(item)) => {
             if let Err(m) = matcher::check(&with_id(&r.id, &r.fields), item) {
                 w.fail(format!("the collection lists my resource differently: {m}"));
             }
         }
-        ("does not list", Some(_)) => w.fail(format!(
+        (Listing::DoesNotList, Some(_)) => w.fail(format!(
             "the collection still lists my resource (id {})",
             r.id
         )),
-        _ => {}
+        (Listing::DoesNotList, None) => {}
     }
 }
 

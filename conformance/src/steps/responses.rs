@@ -1,10 +1,12 @@
 //! Steps that check the last response: status, body, headers, token bodies, and notes.
 
-use cucumber::then;
+use cucumber::{given, then};
 use serde_json::Value;
 
-use crate::world::{ApiWorld, challenge, skip};
-use conformance::{http::Request, jwt, matcher, template::Escape};
+use crate::world::{ApiWorld, skip};
+use conformance::{
+    checks, http::Request, jwt, matcher, profile::Endpoint, template::Escape, vocabulary,
+};
 
 #[then(regex = r"^the status is (\d{3})$")]
 fn status_is(w: &mut ApiWorld, expected: u16) {
@@ -25,7 +27,7 @@ fn status_is_either(w: &mut ApiWorld, a: u16, b: u16) {
 #[then("the status is not a server error")]
 fn status_not_5xx(w: &mut ApiWorld) {
     let got = w.last().status;
-    if got >= 500 {
+    if checks::is_server_error(got) {
         w.fail(format!("expected no server error, got {got}"));
     }
 }
@@ -73,13 +75,20 @@ fn body_empty(w: &mut ApiWorld) {
     }
 }
 
+vocabulary! {
+    /// What a JSON body is.
+    enum JsonKind {
+        Array = "array",
+        Object = "object",
+    }
+}
+
 #[then(regex = r"^the body is a JSON (array|object)$")]
-fn body_is_a(w: &mut ApiWorld, kind: String) {
+fn body_is_a(w: &mut ApiWorld, kind: JsonKind) {
     let v = w.last_json();
-    let ok = if kind == "array" {
-        v.is_array()
-    } else {
-        v.is_object()
+    let ok = match kind {
+        JsonKind::Array => v.is_array(),
+        JsonKind::Object => v.is_object(),
     };
     if !ok {
         w.fail(format!(
@@ -192,7 +201,7 @@ async fn does_not_rotate(w: &mut ApiWorld) {
         None => {
             let token = w.token("${refresh}");
             let resp = w
-                .post_json("refresh", serde_json::json!({ "refresh": token }))
+                .post_json(Endpoint::Refresh, serde_json::json!({ "refresh": token }))
                 .await;
             if resp.json().is_some_and(|j| j.get("refresh").is_some()) {
                 skip("the target rotates refresh tokens");
@@ -278,12 +287,10 @@ fn list_header(w: &ApiWorld, name: &str) -> Vec<String> {
 
 #[then("the response is a Bearer challenge")]
 fn bearer_challenge(w: &mut ApiWorld) {
-    let r = w.last();
-    let challenge = challenge(&w.t.profile.wire);
-    let ok = r.status == 401 && r.header("www-authenticate").map(str::trim) == Some(&challenge);
-    if !ok {
+    if !checks::is_bearer_challenge(w.last(), &w.t.profile.wire) {
         w.fail(format!(
-            "expected a 401 with the header WWW-Authenticate: {challenge}"
+            "expected a 401 with the header WWW-Authenticate: {}",
+            checks::challenge(&w.t.profile.wire)
         ));
     }
 }
@@ -326,5 +333,3 @@ pub fn str_at(v: &Value, key: &str) -> String {
         .unwrap_or_default()
         .to_string()
 }
-
-use cucumber::given;

@@ -4,7 +4,6 @@
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},
-    process::Command,
     sync::atomic::{AtomicUsize, Ordering},
 };
 
@@ -14,6 +13,7 @@ use crate::fake::{
     self, ALICE, BOB, Defect, KEY, Rotation, Signing,
     mocks::{self, Mocked},
 };
+use crate::support::{Invocation, Output};
 
 /// A broken target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +126,28 @@ fn profile_args(profile: Profile, dir: &Path) -> Result<Vec<String>, String> {
     Ok(args.into_iter().chain(keys).collect())
 }
 
+/// A directory of its own for one run's profile files.
+fn run_dir(kind: &str) -> Result<PathBuf, String> {
+    let dir: PathBuf = std::env::temp_dir().join(format!(
+        "{kind}-{}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.code,
+            report: o.json,
+            stdout: o.stdout,
+            stderr: o.stderr,
+        }
+    }
+}
+
 /// Runs the binary against `base_url` and reads its JSON report.
 fn run_suite(
     base_url: &str,
@@ -133,43 +155,20 @@ fn run_suite(
     tags: Option<&str>,
     waits: bool,
 ) -> Result<Run, String> {
-    let dir: PathBuf = std::env::temp_dir().join(format!(
-        "broken-servers-{}-{}",
-        std::process::id(),
-        RUNS.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let json = dir.join("report.json");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"));
+    let dir = run_dir("broken-servers")?;
     // The arguments say everything: no TAGS, STRICT, proxy or other setting from this shell.
-    cmd.env_clear()
-        .arg("--base-url")
-        .arg(base_url)
+    let mut invocation = Invocation::new(["--base-url", base_url])
+        .env_clear()
         .args(profile_args(profile, &dir)?)
-        .arg("--max-wait")
-        .arg(if waits { "10s" } else { "0s" })
-        .arg("--json")
-        .arg(&json)
-        .arg("--quiet");
+        .args(["--max-wait", if waits { "10s" } else { "0s" }])
+        .json()
+        .quiet();
     if let Some(tags) = tags {
-        cmd.arg("--tags").arg(tags);
+        invocation = invocation.args(["--tags", tags]);
     }
-    let out = cmd
-        .output()
-        .map_err(|e| format!("cannot run the binary: {e}"))?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let report = std::fs::read_to_string(&json)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null);
+    let out = invocation.try_output();
     let _ = std::fs::remove_dir_all(&dir);
-    Ok(Run {
-        code: out.status.code().unwrap_or(-1),
-        report,
-        stdout,
-        stderr,
-    })
+    Ok(out?.into())
 }
 
 /// Starts `broken` (or the correct fake) and runs `jwt-conformance properties --only
@@ -181,31 +180,16 @@ pub async fn run_properties(
 ) -> Result<Run, String> {
     let (base_url, _fake, _mock) = start(broken, profile).await?;
     tokio::task::spawn_blocking(move || {
-        let dir: PathBuf = std::env::temp_dir().join(format!(
-            "broken-properties-{}-{}",
-            std::process::id(),
-            RUNS.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let out = Command::new(env!("CARGO_BIN_EXE_jwt-conformance"))
+        let dir = run_dir("broken-properties")?;
+        let out = Invocation::new(["properties", "--base-url", &base_url])
             .env_clear()
-            .arg("properties")
-            .arg("--base-url")
-            .arg(&base_url)
             .args(profile_args(profile, &dir)?)
             .args([
                 "--only", property, "--cases", "256", "--budget", "30s", "--seed", "7", "--quiet",
             ])
-            .output()
-            .map_err(|e| format!("cannot run the binary: {e}"))?;
+            .try_output();
         let _ = std::fs::remove_dir_all(&dir);
-        Ok(Run {
-            code: out.status.code().unwrap_or(-1),
-            report: Value::Null,
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
+        Ok(out?.into())
     })
     .await
     .map_err(|e| format!("the run panicked: {e}"))?
