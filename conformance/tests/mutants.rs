@@ -31,11 +31,6 @@ async fn server() -> RunningServer {
     support::spawn(|c| configure(c, None)).await
 }
 
-/// A key file of the suite's test data.
-fn data(name: &str) -> String {
-    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
 /// The same server signing RS256 with the test key pair and granting a leeway: its token code
 /// takes the asymmetric paths, which the suite's keyed scenarios then check (TOK-21, TOK-22,
 /// the claim rules, the leeway of TOK-6 to TOK-8).
@@ -54,8 +49,8 @@ fn configure(c: &mut reference_server::Config, rs256: Option<reference_server::k
         Some(algorithm) => {
             c.algorithm = algorithm;
             c.signing_key = None;
-            c.private_key_file = Some(data("rs256-private.pem").into());
-            c.public_key_file = Some(data("rs256-public.pem").into());
+            c.private_key_file = Some(support::data("rs256-private.pem").into());
+            c.public_key_file = Some(support::data("rs256-public.pem").into());
         }
     }
     c.access_lifetime = ACCESS;
@@ -151,16 +146,8 @@ async fn the_suite_passes_the_reference_server() {
     // The RS256 server: only the scenarios that forge tokens with its keys (the rest of the
     // suite does not depend on the algorithm, and the v1 run above checks it).
     let mut args = target_args(&rs256.base_url(), "v1", &profile_file(&dir, "rs256"));
-    let at = args
-        .iter()
-        .position(|a| a == "--signing-key")
-        .expect("--signing-key");
-    args.drain(at..at + 2);
+    support::with_rs256_key_files(&mut args);
     args.extend([
-        "--signing-key-file".to_owned(),
-        data("rs256-private.pem"),
-        "--verifying-key-file".to_owned(),
-        data("rs256-public.pem"),
         "--tags".to_owned(),
         "@asymmetric or @needs-key".to_owned(),
         "--strict".to_owned(),

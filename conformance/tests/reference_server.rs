@@ -211,11 +211,6 @@ async fn v1_profile_conforms_with_rotation_and_blacklist() {
     check("v1", true).await;
 }
 
-/// The test key pair of `tests/data`, as a path.
-fn data(name: &str) -> String {
-    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
 /// One asymmetric configuration: RS256 with the test key pair, the v1 profile (the broken-server
 /// fake covers the classic dialect's RS256 rows). The algorithm-confusion scenarios must run and
 /// pass here, not be skipped.
@@ -227,8 +222,8 @@ async fn v1_profile_conforms_with_rs256() {
     let srv = support::spawn(|c| {
         c.algorithm = reference_server::keys::Algorithm::Rs256;
         c.signing_key = None;
-        c.private_key_file = Some(data("rs256-private.pem").into());
-        c.public_key_file = Some(data("rs256-public.pem").into());
+        c.private_key_file = Some(support::data("rs256-private.pem").into());
+        c.public_key_file = Some(support::data("rs256-public.pem").into());
         c.access_lifetime = Duration::from_secs(5);
         c.refresh_lifetime = Duration::from_secs(8);
         c.users = users();
@@ -242,18 +237,7 @@ async fn v1_profile_conforms_with_rs256() {
     )
     .expect("write profile");
     let mut args = account_args(&srv.base_url(), &profile.to_string_lossy(), true);
-    // The HMAC secret gives way to the key files.
-    let at = args
-        .iter()
-        .position(|a| a == "--signing-key")
-        .expect("--signing-key");
-    args.drain(at..at + 2);
-    args.extend([
-        "--signing-key-file".to_string(),
-        data("rs256-private.pem"),
-        "--verifying-key-file".to_string(),
-        data("rs256-public.pem"),
-    ]);
+    support::with_rs256_key_files(&mut args);
     let (code, report) = tokio::task::spawn_blocking(move || suite(&args, &[]))
         .await
         .expect("the suite ran");

@@ -223,3 +223,22 @@ pub fn target_args(base_url: &str, login: &str, key: &str, extra: &[&str]) -> Ve
     v.extend(extra.iter().map(|s| s.to_string()));
     v
 }
+
+/// A file of the tests' data (`tests/data`): the RS256 test key pair, a TLS certificate, ...
+pub fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Describes the RS256 test key pair to the binary instead of the HMAC secret: the
+/// `--signing-key` pair of `args` gives way to the two key files.
+pub fn with_rs256_key_files(args: &mut Vec<String>) {
+    if let Some(at) = args.iter().position(|a| a == "--signing-key") {
+        args.drain(at..at + 2);
+    }
+    args.extend([
+        "--signing-key-file".to_owned(),
+        data("rs256-private.pem"),
+        "--verifying-key-file".to_owned(),
+        data("rs256-public.pem"),
+    ]);
+}
