@@ -820,6 +820,12 @@ const CASES: &[(Broken, Profile, &str, &[&str])] = &[
         &["A refresh token rotated away is still refused long after the rotation"],
     ),
     (
+        Fake(BlacklistForgetsInLastSecond),
+        Profile::Blacklisting,
+        BLACKLIST,
+        &["A refresh token rotated away is still refused in the last second of its life"],
+    ),
+    (
         Fake(BlacklistedVerifies),
         Profile::Blacklisting,
         BLACKLIST,

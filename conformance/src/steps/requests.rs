@@ -267,6 +267,22 @@ const INSIDE_EXP_SECOND: Duration = Duration::from_millis(350);
 #[given(regex = r"^I wait until (\$\{\w+\}) has just expired$")]
 #[when(regex = r"^I wait until (\$\{\w+\}) has just expired$")]
 async fn wait_until_just_expired(w: &mut ApiWorld, reference: String) {
+    wait_until_past_exp(w, reference, INSIDE_EXP_SECOND.as_secs_f64()).await;
+}
+
+/// How long before its `exp` (and leeway) a token is presented in its last second: room for a
+/// request to arrive while the token still lives.
+const LAST_SECOND: Duration = Duration::from_millis(600);
+
+#[given(regex = r"^I wait until (\$\{\w+\}) has less than a second to live$")]
+#[when(regex = r"^I wait until (\$\{\w+\}) has less than a second to live$")]
+async fn wait_until_last_second(w: &mut ApiWorld, reference: String) {
+    wait_until_past_exp(w, reference, -LAST_SECOND.as_secs_f64()).await;
+}
+
+/// Sleeps until `offset` seconds after the instant `reference` expires (its `exp` plus the
+/// declared leeway), by this machine's clock, which must agree with the target's.
+async fn wait_until_past_exp(w: &mut ApiWorld, reference: String, offset: f64) {
     let (token, exp, iat) = awaitable(w, &reference);
     let unix = |t: SystemTime| {
         t.duration_since(SystemTime::UNIX_EPOCH)
@@ -275,14 +291,14 @@ async fn wait_until_just_expired(w: &mut ApiWorld, reference: String) {
     };
     // `iat` is the target's clock, floored, at issue: the token arrived within that second
     // (plus the time on the wire) if both clocks agree.
-    let offset = unix(token.received) - iat as f64;
-    if !(-INSIDE_EXP_SECOND.as_secs_f64()..=2.0).contains(&offset) {
+    let skew = unix(token.received) - iat as f64;
+    if !(-INSIDE_EXP_SECOND.as_secs_f64()..=2.0).contains(&skew) {
         skip(format!(
-            "the target's clock and this machine's differ ({reference} arrived {offset:.1} s after its iat): \
+            "the target's clock and this machine's differ ({reference} arrived {skew:.1} s after its iat): \
              the second of its exp cannot be aimed at"
         ));
     }
-    let target = exp as f64 + w.t.profile.leeway.as_secs_f64() + INSIDE_EXP_SECOND.as_secs_f64();
+    let target = exp as f64 + w.t.profile.leeway.as_secs_f64() + offset;
     let wait = Duration::from_secs_f64((target - unix(SystemTime::now())).max(0.0));
     if wait > w.t.max_wait {
         skip(format!(

@@ -186,6 +186,8 @@ bugs! {
         BlacklistOnlyLoginTokens,
         /// Blacklist entries are dropped after the access lifetime, long before the refresh token expires.
         BlacklistForgetsEarly,
+        /// Blacklist entries live two seconds less than the refresh lifetime (a time to live rounded down, minus a margin), so a rotated-away token is back in its last second.
+        BlacklistForgetsInLastSecond,
         /// The verify endpoint never consults the blacklist.
         BlacklistedVerifies,
 

@@ -169,9 +169,14 @@ impl App {
 
     /// Whether a refresh token was rotated away (a defect forgets that early).
     fn blacklisted(&self, jti: &str) -> bool {
-        let memory = self
-            .has(Defect::BlacklistForgetsEarly)
-            .then(|| std::time::Duration::from_secs(super::ACCESS_LIFETIME.unsigned_abs()));
+        let lifetime = if self.has(Defect::BlacklistForgetsEarly) {
+            Some(super::ACCESS_LIFETIME)
+        } else if self.has(Defect::BlacklistForgetsInLastSecond) {
+            Some(super::REFRESH_LIFETIME - 2)
+        } else {
+            None
+        };
+        let memory = lifetime.map(|s| std::time::Duration::from_secs(s.unsigned_abs()));
         self.store.is_blacklisted(jti, memory)
     }
 
