@@ -109,9 +109,13 @@ pub enum ConfigError {
     #[error("--{0} must be longer than zero")]
     ZeroTimeout(&'static str),
     #[error(
-        "--signing-key must be at least 32 bytes (RFC 7518 §3.2: an HS256 key as long as the hash output); this one has {0}"
+        "--signing-key must be at least {min} bytes for {algorithm} (RFC 7518 §3.2: an HMAC key as long as the hash output); this one has {length}"
     )]
-    ShortSigningKey(usize),
+    ShortSigningKey {
+        algorithm: Algorithm,
+        length: usize,
+        min: usize,
+    },
     #[error(
         "--user number {position}: expected USERNAME:EMAIL:PASSWORD[:inactive] with all three non-empty"
     )]
@@ -446,7 +450,7 @@ impl Config {
                 Some(key) => key.as_bytes().to_vec(),
                 None => {
                     use rand::RngCore as _;
-                    let mut key = vec![0u8; 32];
+                    let mut key = vec![0u8; algorithm.min_secret_bytes()];
                     rand::rngs::OsRng.fill_bytes(&mut key);
                     key
                 }
@@ -480,8 +484,12 @@ impl Config {
         }
         match self.signing_key.as_deref().map(str::len) {
             Some(0) => return Err(ConfigError::EmptySigningKey),
-            Some(length) if length < MIN_SIGNING_KEY_BYTES => {
-                return Err(ConfigError::ShortSigningKey(length));
+            Some(length) if length < self.algorithm.min_secret_bytes() => {
+                return Err(ConfigError::ShortSigningKey {
+                    algorithm: self.algorithm,
+                    length,
+                    min: self.algorithm.min_secret_bytes(),
+                });
             }
             _ => {}
         }
@@ -862,7 +870,17 @@ mod tests {
     #[test]
     fn a_short_signing_key_is_refused_in_one_sentence() {
         let err = refused(&["--signing-key", "short-key"]);
-        assert!(matches!(err, ConfigError::ShortSigningKey(9)), "{err}");
+        assert!(
+            matches!(
+                err,
+                ConfigError::ShortSigningKey {
+                    length: 9,
+                    min: 32,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert_eq!(err.exit_code(), 2);
         let text = err.to_string();
         assert!(
@@ -871,6 +889,17 @@ mod tests {
         );
         let exact = "k".repeat(MIN_SIGNING_KEY_BYTES);
         assert!(parse(&["--signing-key", &exact]).is_ok());
+        // HS384 and HS512 need keys as long as their hashes: 48 and 64 bytes.
+        for (algorithm, min) in [("HS384", 48), ("HS512", 64)] {
+            let short = "k".repeat(min - 1);
+            let err = refused(&["--algorithm", algorithm, "--signing-key", &short]);
+            assert!(
+                err.to_string()
+                    .contains(&format!("at least {min} bytes for {algorithm}")),
+                "{err}"
+            );
+            assert!(parse(&["--algorithm", algorithm, "--signing-key", &"k".repeat(min)]).is_ok());
+        }
     }
 
     #[test]

@@ -59,6 +59,17 @@ impl Algorithm {
         matches!(self, Algorithm::Hs256 | Algorithm::Hs384 | Algorithm::Hs512)
     }
 
+    /// The shortest HMAC secret RFC 7518 §3.2 allows for this algorithm: as long as its hash
+    /// output (32, 48, 64 bytes); 0 for the key-pair algorithms.
+    pub fn min_secret_bytes(self) -> usize {
+        match self {
+            Algorithm::Hs256 => 32,
+            Algorithm::Hs384 => 48,
+            Algorithm::Hs512 => 64,
+            Algorithm::Rs256 | Algorithm::Es256 | Algorithm::EdDsa => 0,
+        }
+    }
+
     fn key_kind(self) -> &'static str {
         match self {
             Algorithm::Rs256 => "an RSA",
