@@ -35,9 +35,9 @@ fn declares_leeway(w: &mut ApiWorld) {
     let declared = w.t.profile.leeway;
     if declared.as_secs() < jwt::MIN_LEEWAY_CHECKED.unsigned_abs() {
         skip(format!(
-            "the profile declares no leeway of {} s or more ([tokens] leeway; it declares {:?})",
+            "the profile declares no leeway of {} s or more ([tokens] leeway; it declares {} s)",
             jwt::MIN_LEEWAY_CHECKED,
-            declared
+            declared.as_secs_f64()
         ));
     }
 }
