@@ -135,11 +135,10 @@ fn python_str(number: &serde_json::Number) -> String {
 /// Python's `repr(float)`: the shortest round-trip digits, positional when the decimal
 /// exponent is in [-4, 16), scientific (`1e+16`, `1.5e-05`) otherwise.
 fn python_float_repr(value: f64) -> String {
-    if value.is_nan() {
-        return "nan".to_owned();
-    }
-    if value.is_infinite() {
-        return if value > 0.0 { "inf" } else { "-inf" }.to_owned();
+    if !value.is_finite() {
+        // Python's `nan`, `inf` and `-inf`. No request reaches this: serde_json refuses a
+        // number outside f64's range, so every value read from JSON is finite.
+        return value.to_string().to_ascii_lowercase();
     }
     // Rust's `{:e}` prints the shortest round-trip digits: "-1.2345e17", "4.5e0".
     let formatted = format!("{value:e}");
@@ -157,11 +156,8 @@ fn python_float_repr(value: f64) -> String {
         } else {
             format!(".{rest}")
         };
-        let exp_sign = if exponent < 0 { '-' } else { '+' };
-        return format!(
-            "{sign}{first}{fraction}e{exp_sign}{:02}",
-            exponent.unsigned_abs()
-        );
+        // Python writes the exponent's sign and at least two digits: `1e-05`, `1e+16`.
+        return format!("{sign}{first}{fraction}e{exponent:+03}");
     }
     let point = exponent + 1;
     let body = if point <= 0 {
@@ -256,6 +252,13 @@ mod tests {
                 "{value}"
             );
         }
+    }
+
+    #[test]
+    fn non_finite_floats_are_spelled_as_python_does() {
+        assert_eq!(python_float_repr(f64::INFINITY), "inf");
+        assert_eq!(python_float_repr(f64::NEG_INFINITY), "-inf");
+        assert_eq!(python_float_repr(f64::NAN), "nan");
     }
 
     #[test]
