@@ -128,6 +128,21 @@ Feature: HTTP hygiene: methods, content types, malformed and oversized bodies
       | obtain   |
       | refresh  |
 
+  # A limit refused at its own size (`>=` for `>`) refuses bodies the deployment says it takes;
+  # a limit larger than declared lets through what it says it refuses.
+  @must @rule:HTTP-10
+  Scenario Outline: A login body of exactly the declared limit is read, and one byte more is a 413 (<framing>)
+    Given the profile declares the server's body limit
+    When I log in with a body of exactly the declared limit <framing> over a raw connection
+    Then the status is 200
+    When I log in with a body one byte over the declared limit <framing> over a raw connection
+    Then the status is 413
+
+    Examples:
+      | framing                 |
+      | with its Content-Length |
+      | in chunks               |
+
   @should @rule:HTTP-9
   Scenario Outline: The Allow header of the <endpoint> endpoint is exactly POST, OPTIONS
     When I GET the <endpoint> endpoint

@@ -23,6 +23,13 @@ Feature: Obtaining a token pair
     Then the status is 200 or 415
     And I note the response
 
+  # A stack that parses JSON and forms but lets multipart through unread answers
+  # "This field is required." to credentials it was sent.
+  @must @rule:HTTP-20
+  Scenario: Valid credentials sent as multipart log in, unless multipart is refused as unsupported
+    When I log in with the account's credentials as multipart
+    Then the status is 200 or 415
+
   @must
   Scenario Outline: A wrong password is refused with the dialect's credentials error
     When I log in with a wrong password

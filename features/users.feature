@@ -22,3 +22,11 @@ Feature: The users endpoint, and no password anywhere
     When I GET the users endpoint
     Then the status is 200
     And the body is a JSON array
+
+  # A detail view is where a second serializer (fields = "__all__") or a lookup that ignores the
+  # id (the requester's own record for every id) slips in; the list's object is the reference.
+  @must @rule:USR-3
+  Scenario: Each listed user's own endpoint answers the object the list has for it
+    When I GET the users endpoint
+    Then the status is 200
+    And each listed user's own endpoint answers the object the list has for it

@@ -54,7 +54,13 @@ pub struct Setup {
     pub rotating: bool,
     /// Its accounts; the first gets `user_id` 1, the second 2 (the server's `--user` order).
     pub users: Vec<User>,
+    /// The largest request body it reads, in bytes.
+    pub body_limit: usize,
 }
+
+/// The body limit of the bundled servers, which their profiles declare: not the server's
+/// default, so that a run shows the limit the suite asked for is the one it checks.
+pub const BODY_LIMIT: usize = 512 * 1024;
 
 /// Why the bundled server did not start (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +104,7 @@ pub async fn start(setup: Setup) -> Result<Server, StartError> {
             active: u.active,
         })
         .collect();
+    config.max_body_bytes = setup.body_limit as u64;
     config.rotate_refresh_tokens = setup.rotating;
     config.blacklist_after_rotation = setup.rotating;
     reference_server::spawn(config)
@@ -137,6 +144,7 @@ pub async fn start_for_load(profile: &Profile) -> Result<(Server, Account), Star
         refresh_lifetime: Duration::from_secs(4 * 3600),
         rotating: false,
         users: vec![alice.clone()],
+        body_limit: BODY_LIMIT,
     })
     .await?;
     Ok((server, alice.account(profile)))

@@ -13,10 +13,10 @@ use serde::Serialize;
 pub const TEXT: &str = include_str!("../CONTRACT.md");
 
 /// The version of `CONTRACT.md` this build checks (a unit test holds it to the file's own).
-pub const VERSION: &str = "1.2.0";
+pub const VERSION: &str = "1.3.0";
 
 /// What `jwt-conformance --version` says: the suite's version and the contract's.
-pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (contract 1.2.0)");
+pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (contract 1.3.0)");
 
 /// The prefix of a scenario tag naming a rule.
 pub const TAG_PREFIX: &str = "rule:";

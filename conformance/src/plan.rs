@@ -133,12 +133,14 @@ async fn bundled_plans(args: &TargetArgs, client: Client) -> anyhow::Result<Vec<
             refresh_lifetime: REFRESH,
             rotating,
             users: vec![alice.clone(), bob.clone()],
+            body_limit: bundled::BODY_LIMIT,
         })
         .await?;
         profile.access_lifetime = Some(ACCESS);
         profile.refresh_lifetime = Some(REFRESH);
         profile.rotate_refresh_tokens = Some(rotating);
         profile.blacklist_after_rotation = rotating;
+        profile.body_limit = Some(bundled::BODY_LIMIT);
         if rotating {
             profile.name.push_str(" (rotation + blacklist)");
         }

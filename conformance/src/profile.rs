@@ -121,8 +121,11 @@ pub struct Profile {
     pub rotate_refresh_tokens: Option<bool>,
     /// Whether a refresh token traded in under rotation must be refused afterwards.
     pub blacklist_after_rotation: bool,
-    /// Size of the body sent to provoke a 413.
+    /// Size of the body sent to provoke a 413 (at least one byte over a declared limit).
     pub oversized_body_bytes: usize,
+    /// The largest body the server reads, when the profile declares it: a body of exactly this
+    /// size is read, one byte more is a 413.
+    pub body_limit: Option<usize>,
     /// Endpoints the profile may have (`"verify"` in `v1`): probed before the run, and dropped
     /// when the target answers 404. A path a profile file names itself is required instead.
     pub optional: Vec<Endpoint>,
@@ -269,6 +272,9 @@ impl WireNames {
 pub const BUILT_IN: [&str; 2] = ["classic", "v1"];
 
 const DEFAULT_OVERSIZED_BODY: usize = 8 * 1024 * 1024;
+/// The largest body limit a profile may declare: the suite builds a body of that size, and one
+/// byte more, in memory.
+const MAX_BODY_LIMIT: usize = 64 * 1024 * 1024;
 
 impl Profile {
     /// The path of an endpoint, if the profile has it.
@@ -302,6 +308,7 @@ impl Profile {
             rotate_refresh_tokens: None,
             blacklist_after_rotation: false,
             oversized_body_bytes: DEFAULT_OVERSIZED_BODY,
+            body_limit: None,
             optional: Vec::new(),
             absent: Vec::new(),
             wire: WireNames::default(),
@@ -458,6 +465,14 @@ impl Profile {
         if let Some(n) = file.oversized_body_bytes {
             p.oversized_body_bytes = n;
         }
+        if let Some(n) = file.body_limit_bytes {
+            if !(1..=MAX_BODY_LIMIT).contains(&n) {
+                return Err(format!(
+                    "body_limit_bytes {n} is out of range: the suite sends bodies of 1 byte to {MAX_BODY_LIMIT} bytes (64 MiB) and one byte more"
+                ));
+            }
+            p.body_limit = Some(n);
+        }
         if p.endpoints.obtain.is_none() {
             return Err(
                 "a profile needs an `endpoints.obtain` path: every scenario logs in".into(),
@@ -517,6 +532,7 @@ struct ProfileFile {
     endpoints: Option<Endpoints>,
     tokens: Option<TokensFile>,
     oversized_body_bytes: Option<usize>,
+    body_limit_bytes: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -708,6 +724,16 @@ mod tests {
         let err =
             Profile::from_toml("base = \"v1\"\n[tokens]\nleeway = \"soon\"\n", "x").unwrap_err();
         assert!(err.contains("not a duration"), "{err}");
+        let err = Profile::from_toml("base = \"v1\"\nbody_limit_bytes = 0\n", "x").unwrap_err();
+        assert!(err.contains("body_limit_bytes 0 is out of range"), "{err}");
+    }
+
+    #[test]
+    fn a_declared_body_limit_is_kept() {
+        let p = Profile::from_toml("base = \"v1\"\nbody_limit_bytes = 65536\n", "x")
+            .expect("valid profile");
+        assert_eq!(p.body_limit, Some(65_536));
+        assert_eq!(Profile::v1().body_limit, None);
     }
 
     #[test]

@@ -1238,6 +1238,33 @@ const CASES: &[(Broken, Profile, &str, &[&str])] = &[
         FORGED,
         &["A refresh token whose user_id names the inactive account as a number is refused"],
     ),
+    (
+        Fake(MultipartFieldsDropped),
+        Profile::Classic,
+        OBTAIN,
+        &["Valid credentials sent as multipart log in, unless multipart is refused as unsupported"],
+    ),
+    (
+        Fake(LimitRefusesItsOwnSize),
+        Profile::Limited,
+        HYGIENE,
+        &[
+            "A login body of exactly the declared limit is read, and one byte more is a 413 (with its Content-Length)",
+            "A login body of exactly the declared limit is read, and one byte more is a 413 (in chunks)",
+        ],
+    ),
+    (
+        Fake(UserDetailExposesPasswordHash),
+        Profile::V1,
+        USERS,
+        &["Each listed user's own endpoint answers the object the list has for it"],
+    ),
+    (
+        Fake(UserDetailIgnoresId),
+        Profile::V1,
+        USERS,
+        &["Each listed user's own endpoint answers the object the list has for it"],
+    ),
 ];
 
 /// Defects a property of `jwt-conformance properties` also catches: (defect, profile,
@@ -1403,6 +1430,7 @@ async fn the_correct_fake_conforms() {
         Profile::Classic,
         Profile::V1,
         Profile::Blacklisting,
+        Profile::Limited,
         Profile::Rs256,
     ] {
         runs.spawn(async move { (profile, run_against(None, profile, None).await) });
@@ -1552,6 +1580,7 @@ async fn scenario_coverage() {
         Profile::Classic,
         Profile::V1,
         Profile::Blacklisting,
+        Profile::Limited,
         Profile::Rs256,
     ] {
         let run = run_against(None, profile, None)

@@ -26,6 +26,8 @@ const REFRESH: Duration = Duration::from_secs(8);
 /// The RS256 server's leeway, which its profile declares: the scenarios of a granted leeway run
 /// there (4 s is the least they check).
 const LEEWAY: Duration = Duration::from_secs(4);
+/// The servers' body limit, which the profiles declare (HTTP-10 at the limit).
+const BODY_LIMIT: usize = 256 * 1024;
 
 async fn server() -> RunningServer {
     support::spawn(|c| configure(c, None)).await
@@ -61,6 +63,7 @@ fn configure(c: &mut reference_server::Config, rs256: Option<reference_server::k
     ];
     c.rotate_refresh_tokens = true;
     c.blacklist_after_rotation = true;
+    c.max_body_bytes = BODY_LIMIT as u64;
 }
 
 /// The target and account arguments for `base_url` checked with a profile on `base`.
@@ -92,7 +95,7 @@ fn target_args(base_url: &str, base: &str, profile: &std::path::Path) -> Vec<Str
     .to_vec()
 }
 
-/// A profile file on `base` declaring the servers' lifetimes, rotation and blacklist (and
+/// A profile file on `base` declaring the servers' body limit, lifetimes, rotation and blacklist (and
 /// RS256 for the profile named `rs256`, on `v1`).
 fn profile_file(dir: &std::path::Path, base: &str) -> std::path::PathBuf {
     let path = dir.join(format!("{base}.toml"));
@@ -107,7 +110,7 @@ fn profile_file(dir: &std::path::Path, base: &str) -> std::path::PathBuf {
         other => (other, String::new()),
     };
     let text = format!(
-        "base = \"{base}\"\n[tokens]\n{algorithm}access_lifetime = \"{}s\"\nrefresh_lifetime = \"{}s\"\n\
+        "base = \"{base}\"\nbody_limit_bytes = {BODY_LIMIT}\n[tokens]\n{algorithm}access_lifetime = \"{}s\"\nrefresh_lifetime = \"{}s\"\n\
          rotate_refresh_tokens = true\nblacklist_after_rotation = true\n",
         ACCESS.as_secs(),
         REFRESH.as_secs()

@@ -7,6 +7,7 @@ pub mod requests;
 pub mod resources;
 pub mod responses;
 pub mod tokens;
+pub mod users;
 
 use crate::world::{ApiWorld, Body, Dest};
 

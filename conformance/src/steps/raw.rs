@@ -3,9 +3,10 @@
 //! got a 413. Over TLS for `https://` targets; the run's `--header` fields go after the request
 //! line of each. They connect directly, whatever the proxy environment variables say.
 
-use cucumber::{then, when};
+use cucumber::{given, then, when};
 
 use crate::world::{ApiWorld, skip};
+use conformance::vocabulary;
 use conformance::{
     checks,
     http::{
@@ -85,40 +86,19 @@ fn record(
     regex = r"^I send (\d+) MiB of JSON( in chunks)? to the (obtain|refresh|verify) endpoint over a raw connection$"
 )]
 async fn oversized(w: &mut ApiWorld, mib: usize, chunked: String, endpoint: Endpoint) {
-    let addr = address(w);
-    let path = w.endpoint_path(endpoint);
-    let size = (mib * 1024 * 1024).max(w.t.profile.oversized_body_bytes);
+    let declared_limit = w.t.profile.body_limit.map_or(0, |limit| limit + 1);
+    let size = (mib * 1024 * 1024)
+        .max(w.t.profile.oversized_body_bytes)
+        .max(declared_limit);
     let mut body = b"{\"x\": \"".to_vec();
     body.resize(size - 2, b'a');
     body.extend_from_slice(b"\"}");
     let framing = if chunked.is_empty() {
-        format!("Content-Length: {}", body.len())
+        Framing::ContentLength
     } else {
-        "Transfer-Encoding: chunked".to_string()
+        Framing::Chunked
     };
-    let mut bytes = format!(
-        "POST {path} HTTP/1.1\r\nHost: {}\r\n{}Content-Type: application/json\r\n{framing}\r\n\r\n",
-        addr.host,
-        extra_lines(w),
-    )
-    .into_bytes();
-    if chunked.is_empty() {
-        bytes.extend_from_slice(&body);
-    } else {
-        // A prime size: no running total of chunks lands exactly on a round limit.
-        for chunk in body.chunks(65_521) {
-            bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-            bytes.extend_from_slice(chunk);
-            bytes.extend_from_slice(b"\r\n");
-        }
-        bytes.extend_from_slice(b"0\r\n\r\n");
-    }
-    let mut conn = match open(w, &addr).await {
-        Ok(c) => c,
-        Err(e) => w.fail(format!("could not connect to {}: {e}", addr.addr)),
-    };
-    let answer = conn.exchange(&bytes).await;
-    record(w, "POST", &path, body, &answer);
+    let answer = post_raw(w, endpoint, body, framing).await;
     match &answer {
         Ok(r) if checks::is_server_error(r.status) => {
             w.fail("HTTP-10: an oversized body is a 413, never a 5xx")
@@ -128,8 +108,108 @@ async fn oversized(w: &mut ApiWorld, mib: usize, chunked: String, endpoint: Endp
             "HTTP-10: an oversized body gets a 413, not a dropped connection: {e}"
         )),
     }
+}
+
+#[given("the profile declares the server's body limit")]
+fn declares_body_limit(w: &mut ApiWorld) {
+    if w.t.profile.body_limit.is_none() {
+        skip("the profile declares no body limit (body_limit_bytes)");
+    }
+}
+
+vocabulary! {
+    /// A body's size against the declared limit.
+    enum AtLimit {
+        Exactly = "of exactly",
+        OneOver = "one byte over",
+    }
+}
+
+vocabulary! {
+    /// How a raw request's body is framed.
+    enum Framing {
+        ContentLength = "with its Content-Length",
+        Chunked = "in chunks",
+    }
+}
+
+/// Logs in with the account's credentials in a JSON body padded with spaces to the declared
+/// limit, or one byte over it.
+#[when(
+    regex = r"^I log in with a body (of exactly|one byte over) the declared limit (with its Content-Length|in chunks) over a raw connection$"
+)]
+async fn log_in_at_limit(w: &mut ApiWorld, at: AtLimit, framing: Framing) {
+    let Some(limit) = w.t.profile.body_limit else {
+        skip("the profile declares no body limit (body_limit_bytes)");
+    };
+    let size = match at {
+        AtLimit::Exactly => limit,
+        AtLimit::OneOver => limit + 1,
+    };
+    let credentials = serde_json::json!({
+        w.t.profile.login_field.clone(): w.t.account.login,
+        "password": w.t.account.password,
+    });
+    let mut body = credentials.to_string().into_bytes();
+    if body.len() > size {
+        skip(format!(
+            "the declared body limit ({limit} bytes) is smaller than a login body ({} bytes)",
+            body.len()
+        ));
+    }
+    // JSON allows whitespace before the closing brace.
+    body.pop();
+    body.resize(size - 1, b' ');
+    body.push(b'}');
+    let answer = post_raw(w, Endpoint::Obtain, body, framing).await;
+    if let Err(e) = answer {
+        w.fail(format!(
+            "a login body {at} the declared limit ({limit} bytes) got no answer: {e}"
+        ));
+    }
+}
+
+/// POSTs `body` as JSON to `endpoint` over a new raw connection, framed as asked, records the
+/// exchange and keeps the connection for a next request.
+async fn post_raw(
+    w: &mut ApiWorld,
+    endpoint: Endpoint,
+    body: Vec<u8>,
+    framing: Framing,
+) -> Result<RawResponse, TransportError> {
+    let addr = address(w);
+    let path = w.endpoint_path(endpoint);
+    let header = match framing {
+        Framing::ContentLength => format!("Content-Length: {}", body.len()),
+        Framing::Chunked => "Transfer-Encoding: chunked".to_string(),
+    };
+    let mut bytes = format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\n{}Content-Type: application/json\r\n{header}\r\n\r\n",
+        addr.host,
+        extra_lines(w),
+    )
+    .into_bytes();
+    match framing {
+        Framing::ContentLength => bytes.extend_from_slice(&body),
+        Framing::Chunked => {
+            // A prime size: no running total of chunks lands exactly on a round limit.
+            for chunk in body.chunks(65_521) {
+                bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                bytes.extend_from_slice(chunk);
+                bytes.extend_from_slice(b"\r\n");
+            }
+            bytes.extend_from_slice(b"0\r\n\r\n");
+        }
+    }
+    let mut conn = match open(w, &addr).await {
+        Ok(c) => c,
+        Err(e) => w.fail(format!("could not connect to {}: {e}", addr.addr)),
+    };
+    let answer = conn.exchange(&bytes).await;
+    record(w, "POST", &path, body, &answer);
     w.raw = Some(conn);
-    w.raw_answer = Some(answer);
+    w.raw_answer = Some(answer.clone());
+    answer
 }
 
 #[then("the same connection answers another request")]

@@ -160,6 +160,8 @@ impl ApiWorld {
                 let mut out = Vec::new();
                 for pair in text.split('&').filter(|p| !p.is_empty()) {
                     let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                    // The name too: the login field is `${login_field}`.
+                    let k = self.expand(k, Escape::Plain);
                     let v = self.expand(v, Escape::Plain);
                     out.extend_from_slice(
                         format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
@@ -184,6 +186,12 @@ impl ApiWorld {
             }
             Body::Literal(ct, bytes) => (Some(ct.clone()), bytes.clone()),
             Body::Nested(depth) => {
+                if let Some(limit) = self.t.profile.body_limit.filter(|l| *l < 2 * depth) {
+                    skip(format!(
+                        "the body ({} bytes) is over the declared body limit ({limit} bytes): a 413 would be right",
+                        2 * depth
+                    ));
+                }
                 let mut b = "[".repeat(*depth);
                 b.push_str(&"]".repeat(*depth));
                 (Some("application/json".into()), b.into_bytes())

@@ -303,5 +303,13 @@ bugs! {
         LimitFromContentLengthOnly,
         /// Refresh looks the user up only when `user_id` is a string: a numeric id of an inactive account refreshes.
         RefreshLooksUpStringIdsOnly,
+        /// Multipart bodies are let through unparsed: credentials sent as multipart get "This field is required.".
+        MultipartFieldsDropped,
+        /// A body of exactly the limit is a 413 (`>=` for `>`).
+        LimitRefusesItsOwnSize,
+        /// A user's own endpoint serializes every column (`fields = "__all__"`), the password hash included; the list does not.
+        UserDetailExposesPasswordHash,
+        /// A user's own endpoint answers the requester's record whatever the id (`get_object` returns `request.user`).
+        UserDetailIgnoresId,
     }
 }

@@ -105,7 +105,13 @@ impl App {
             let Ok(data) = frame.into_data() else {
                 continue;
             };
-            if limited && kept.len() + data.len() > BODY_LIMIT {
+            let size = kept.len() + data.len();
+            let over = if self.has(Defect::LimitRefusesItsOwnSize) {
+                size >= BODY_LIMIT
+            } else {
+                size > BODY_LIMIT
+            };
+            if limited && over {
                 too_large = true;
                 kept = Vec::new();
                 if self.has(Defect::OversizedBodyClosesConnection) {
@@ -171,6 +177,9 @@ impl App {
                     .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
                     .collect(),
             )),
+            "multipart/form-data" if self.has(Defect::MultipartFieldsDropped) => {
+                Ok(Data::Fields(Map::new()))
+            }
             _ => {
                 let status = if self.has(Defect::UnsupportedMediaTypeIs400) {
                     400

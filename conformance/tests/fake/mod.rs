@@ -50,6 +50,7 @@ use hyper_util::rt::TokioIo;
 use tokio::{net::TcpListener, task::JoinHandle};
 
 pub use defects::Defect;
+pub use http::BODY_LIMIT;
 
 /// The HS256 key of the fake (and of the mocks' canned tokens).
 pub const KEY: &str = "fake-api-signing-key-3b9e61d04c7a2f58";

@@ -85,7 +85,7 @@ impl App {
     }
 
     /// `Authorization: Bearer <access token>` of an existing, active user, or the 401.
-    fn authenticate(&self, req: &Req<'_>) -> Result<(), Reply> {
+    fn authenticate(&self, req: &Req<'_>) -> Result<super::Account, Reply> {
         let not_provided = || Reply::detail(401, "Authentication credentials were not provided.");
         let value = self.authorization(req.headers);
         let elsewhere = self.token_elsewhere(req);
@@ -109,7 +109,7 @@ impl App {
         };
         let refused = |why| self.refused(Use::Authenticate, Dialect::Simplejwt, why);
         let claims = self.check(token, Use::Authenticate).map_err(refused)?;
-        self.user_of(&claims).map(|_| ()).map_err(refused)
+        self.user_of(&claims).map_err(refused)
     }
 
     /// GET /api/v1/users/
@@ -127,6 +127,34 @@ impl App {
         }
     }
 
+    /// GET /api/v1/users/{id}/: the object the list has for that user.
+    pub fn user(&self, id: &str, req: &Req<'_>) -> Result<Reply, Reply> {
+        let requester = self.authenticate(req)?;
+        match *req.method {
+            Method::GET | Method::HEAD => {
+                let id = if self.has(Defect::UserDetailIgnoresId) {
+                    Some(requester.id)
+                } else {
+                    id.parse::<u64>().ok()
+                };
+                let listed = self.store.users(
+                    self.has(Defect::UserDetailExposesPasswordHash)
+                        || self.has(Defect::UsersExposePasswordHash),
+                    self.has(Defect::UsersWithoutLoginField),
+                );
+                let shown = listed
+                    .as_array()
+                    .and_then(|all| all.iter().find(|u| u["id"].as_u64() == id))
+                    .cloned();
+                match shown {
+                    Some(user) => Ok(Reply::json(200, user)),
+                    None => Err(Reply::detail(404, "No User matches the given query.")),
+                }
+            }
+            ref other => Err(self.method_not_allowed(other, USERS_METHODS)),
+        }
+    }
+
     /// Authentication of resource requests: first of all, as AUTH-6 says; or (defects)
     /// only once the resource is found and the body validated, or never for reads.
     fn guard(&self, req: &Req<'_>, at: Checkpoint) -> Result<(), Reply> {
@@ -140,12 +168,12 @@ impl App {
                 Checkpoint::First if self.authorization(req.headers).starts_with("Bearer ") => {
                     Ok(())
                 }
-                _ => self.authenticate(req),
+                _ => self.authenticate(req).map(|_| ()),
             };
         }
         let late = self.has(Defect::ExistenceBeforeAuthentication);
         if late == (at == Checkpoint::Late) {
-            self.authenticate(req)
+            self.authenticate(req).map(|_| ())
         } else {
             Ok(())
         }

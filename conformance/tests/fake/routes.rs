@@ -30,6 +30,7 @@ pub enum TokenEndpoint {
 enum Route<'a> {
     Token(TokenEndpoint, Dialect),
     Users,
+    User(&'a str),
     Collection,
     Item(&'a str),
     Unknown,
@@ -46,11 +47,18 @@ fn route(path: &str) -> Route<'_> {
         "/api/v1/token/verify/" => Route::Token(Verify, Simplejwt),
         "/api/v1/users/" => Route::Users,
         "/api/resource/" => Route::Collection,
-        _ => path
-            .strip_prefix("/api/resource/")
-            .and_then(|rest| rest.strip_suffix('/'))
-            .filter(|id| !id.is_empty() && !id.contains('/'))
-            .map_or(Route::Unknown, Route::Item),
+        _ => {
+            let item = |prefix: &str| {
+                path.strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_suffix('/'))
+                    .filter(|id| !id.is_empty() && !id.contains('/'))
+            };
+            match (item("/api/resource/"), item("/api/v1/users/")) {
+                (Some(id), _) => Route::Item(id),
+                (None, Some(id)) => Route::User(id),
+                (None, None) => Route::Unknown,
+            }
+        }
     }
 }
 
@@ -103,6 +111,7 @@ pub async fn handle(
     let reply = match route(head.uri.path()) {
         Route::Token(endpoint, dialect) => app.token_endpoint(endpoint, dialect, &request),
         Route::Users => app.users(&request),
+        Route::User(id) => app.user(id, &request),
         Route::Collection => app.collection(&request).await,
         Route::Item(id) => app.item(id, &request),
         Route::Unknown => Err(Reply::detail(404, "Not found.")),

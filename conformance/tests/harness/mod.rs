@@ -51,6 +51,8 @@ pub enum Profile {
     V1,
     /// A profile file on `classic` declaring rotation with blacklist; the fake rotates.
     Blacklisting,
+    /// A profile file on `classic` declaring the fake's body limit (HTTP-10 at the limit).
+    Limited,
     /// A profile file on `classic` declaring RS256; the fake signs with the RSA test key pair,
     /// which the suite is given with `--signing-key-file` and `--verifying-key-file`.
     Rs256,
@@ -83,6 +85,15 @@ fn profile_args(profile: Profile, dir: &Path) -> Result<Vec<String>, String> {
                 "base = \"classic\"\n[tokens]\naccess_lifetime = \"{}s\"\nrefresh_lifetime = \"{}s\"\nrotate_refresh_tokens = true\nblacklist_after_rotation = true\n",
                 fake::ACCESS_LIFETIME,
                 fake::REFRESH_LIFETIME
+            );
+            std::fs::write(&path, text).map_err(|e| format!("cannot write the profile: {e}"))?;
+            path.to_string_lossy().into_owned()
+        }
+        Profile::Limited => {
+            let path = dir.join("limited.toml");
+            let text = format!(
+                "base = \"classic\"\nbody_limit_bytes = {}\n",
+                fake::BODY_LIMIT
             );
             std::fs::write(&path, text).map_err(|e| format!("cannot write the profile: {e}"))?;
             path.to_string_lossy().into_owned()
