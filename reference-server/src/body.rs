@@ -212,7 +212,7 @@ fn python_int(text: &str) -> Option<String> {
 
 /// Repeated keys keep the last value, as Django's `QueryDict.get` does.
 fn decode_form(bytes: &[u8]) -> FormData {
-    if bytes.iter().any(|&byte| byte == b'%' || byte == b'+') {
+    if bytes.contains(&b'%') || bytes.contains(&b'+') {
         return form_urlencoded::parse(bytes)
             .map(|(key, value)| (key.into_owned(), Value::String(value.into_owned())))
             .collect();
