@@ -245,6 +245,11 @@ impl Client {
     }
 }
 
+/// Whether a status is a server error (5xx): what HTTP-14 forbids, whatever the input.
+pub fn is_server_error(status: u16) -> bool {
+    status >= 500
+}
+
 /// An error with its sources, which is where reqwest keeps the useful part.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
