@@ -15,8 +15,9 @@ use rustls::pki_types::ServerName;
 use serde_json::{Value, json};
 
 use super::{Connection, Dial, Endpoint, LoadError};
+use crate::http::Client;
 use crate::profile::Profile;
-use crate::target::{Account, cannot_reach, login_refused};
+use crate::target::{self, Account, Target, cannot_reach};
 use crate::tls::Transport;
 
 /// Where requests go: one socket address, and what the URL said about it.
@@ -34,6 +35,8 @@ pub struct Origin {
     pub tls: Option<(Transport, ServerName<'static>)>,
     /// The `--header` fields, added to every request.
     pub headers: Arc<[(HeaderName, HeaderValue)]>,
+    /// The TLS settings and `--header` fields the origin was resolved with, for the login.
+    pub transport: Transport,
 }
 
 impl Origin {
@@ -75,6 +78,7 @@ impl Origin {
             base_url,
             tls,
             headers: transport.headers().to_vec().into(),
+            transport: transport.clone(),
         })
     }
 
@@ -218,6 +222,23 @@ pub async fn prepare(
     tokens: usize,
     timeout: Duration,
 ) -> Result<Prepared, LoadError> {
+    // The login goes the one way into a target (`target::log_in`, as preflight's); the
+    // workload's requests go over this crate's own connections, which the run measures.
+    let client = Client::direct(timeout, origin.transport.clone())?;
+    let redactor = Target::redactor_for(account, None, None, &origin.transport);
+    let obtain = Endpoint::Obtain.path(profile)?;
+    let logins = if endpoint == Endpoint::Obtain {
+        1
+    } else {
+        tokens
+    };
+    let mut pool = Vec::with_capacity(logins);
+    for _ in 0..logins {
+        let resp = target::log_in(&client, &origin.base_url, profile, account, &redactor).await?;
+        let access = target::access_token(&resp)
+            .ok_or_else(|| format!("the login at {obtain} answered no \"access\" token"))?;
+        pool.push(access);
+    }
     let mut conn = Connection::dial(origin.dial())
         .await
         .map_err(|e| cannot_reach(&origin.base_url, &e))?;
@@ -226,34 +247,7 @@ pub async fn prepare(
         conn: &mut conn,
         timeout,
     };
-    let obtain = Endpoint::Obtain.path(profile)?;
     let credentials = Bytes::from(account.login_body(&profile.login_field).to_string());
-    let logins = if endpoint == Endpoint::Obtain {
-        1
-    } else {
-        tokens
-    };
-    let mut pool = Vec::with_capacity(logins);
-    for _ in 0..logins {
-        let (status, body) = helper
-            .send(Method::POST, &obtain, None, Some(credentials.clone()))
-            .await?;
-        if !status.is_success() {
-            return Err(login_refused(
-                account,
-                &format!("{}{obtain}", origin.base_url),
-                &status,
-                &shown(&body),
-                &profile.login_field,
-            )
-            .into());
-        }
-        let access = serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|v| v.get("access").and_then(Value::as_str).map(str::to_owned))
-            .ok_or_else(|| format!("the login at {obtain} answered no \"access\" token"))?;
-        pool.push(access);
-    }
     // The profile's header and scheme (`Authorization: Bearer` unless it renames them).
     let bearer = |token: &str| {
         let (name, value) = profile.wire.authorization(token);
@@ -400,6 +394,7 @@ pub(super) mod tests {
             base_path: String::new(),
             base_url: "http://127.0.0.1:8000".into(),
             tls: None,
+            transport: Transport::plain().expect("the platform's trust roots"),
             headers: vec![(
                 HeaderName::from_static("x-gateway"),
                 HeaderValue::from_static("g1"),
