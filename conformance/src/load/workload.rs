@@ -341,11 +341,11 @@ impl Helper<'_> {
         path: &str,
         authorization: Option<(HeaderName, HeaderValue)>,
         json: Option<Bytes>,
-    ) -> Result<Template, String> {
+    ) -> Result<Template, LoadError> {
         let full = format!("{}{path}", self.origin.base_path);
         let uri = full
             .parse::<Uri>()
-            .map_err(|e| format!("{full:?} is not a request path: {e}"))?;
+            .map_err(|e| LoadError::Target(format!("{full:?} is not a request path: {e}")))?;
         Ok(Template {
             method,
             uri,
@@ -360,20 +360,20 @@ impl Helper<'_> {
         path: &str,
         authorization: Option<(HeaderName, HeaderValue)>,
         json: Option<Bytes>,
-    ) -> Result<(StatusCode, Bytes), String> {
+    ) -> Result<(StatusCode, Bytes), LoadError> {
         let template = self.template(method.clone(), path, authorization, json)?;
         let request = Workload::new(self.origin, vec![template]).request(0);
         let url = format!("{}{path}", self.origin.base_url);
         match tokio::time::timeout(self.timeout, self.conn.send(request)).await {
             Ok(Ok(reply)) => Ok((reply.status, reply.body)),
-            Ok(Err(e)) => Err(format!(
+            Ok(Err(e)) => Err(LoadError::Target(format!(
                 "cannot reach {}: {method} {url}: {e}",
                 self.origin.base_url
-            )),
-            Err(_) => Err(format!(
+            ))),
+            Err(_) => Err(LoadError::Target(format!(
                 "{method} {url}: no answer within {}",
                 humantime::format_duration(self.timeout)
-            )),
+            ))),
         }
     }
 }
