@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn every_rule_of_the_contract_is_checked() {
-        let mut named: Vec<String> = conformance::checks::EVERY_RESPONSE
+        let mut named: Vec<String> = crate::world::EVERY_RESPONSE
             .iter()
             .map(|r| r.to_string())
             .collect();

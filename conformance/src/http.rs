@@ -164,7 +164,21 @@ impl Client {
     /// A client that reaches the target as `transport` says.
     pub fn with_transport(timeout: Duration, transport: Transport) -> Result<Self, ClientError> {
         // reqwest honours HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY by default.
-        let inner = reqwest::Client::builder()
+        Client::build(reqwest::Client::builder(), timeout, transport)
+    }
+
+    /// A client that reaches the target as `transport` says, directly, whatever the proxy
+    /// environment variables say (as `load` and the raw probes do).
+    pub fn direct(timeout: Duration, transport: Transport) -> Result<Self, ClientError> {
+        Client::build(reqwest::Client::builder().no_proxy(), timeout, transport)
+    }
+
+    fn build(
+        builder: reqwest::ClientBuilder,
+        timeout: Duration,
+        transport: Transport,
+    ) -> Result<Self, ClientError> {
+        let inner = builder
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
@@ -243,6 +257,11 @@ impl Client {
             elapsed: started.elapsed(),
         })
     }
+}
+
+/// Whether a status is a server error (5xx): what HTTP-14 forbids, whatever the input.
+pub fn is_server_error(status: u16) -> bool {
+    status >= 500
 }
 
 /// An error with its sources, which is where reqwest keeps the useful part.

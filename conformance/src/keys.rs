@@ -509,7 +509,7 @@ impl KeySet {
     /// The key that verifies a token whose header has this `kid`: the one of a PEM file
     /// whatever the `kid`; in a JWKS, the key with that `kid`, or the only key when the token
     /// names none.
-    pub fn for_kid(&self, kid: Option<&str>) -> Result<&PublicKey, String> {
+    pub fn for_kid(&self, kid: Option<&str>) -> Result<&PublicKey, NoKeyFor> {
         if let [only] = self.keys.as_slice()
             && (only.kid.is_none() || kid.is_none() || only.kid.as_deref() == kid)
         {
@@ -520,14 +520,37 @@ impl KeySet {
                 .keys
                 .iter()
                 .find(|k| k.kid.as_deref() == Some(kid))
-                .ok_or_else(|| format!("no key of {} has the kid {kid:?}", self.source)),
-            None => Err(format!(
-                "the token names no kid, and {} has {} keys",
-                self.source,
-                self.keys.len()
-            )),
+                .ok_or_else(|| NoKeyFor::Kid {
+                    keys: self.source.clone(),
+                    kid: kid.to_string(),
+                }),
+            None => Err(NoKeyFor::NoKid {
+                keys: self.source.clone(),
+                count: self.keys.len(),
+            }),
         }
     }
+}
+
+/// Why no key of a set verifies a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NoKeyFor {
+    /// No key has the token's `kid`.
+    #[error("no key of {keys} has the kid {kid:?}")]
+    Kid {
+        /// Where the keys came from.
+        keys: String,
+        /// The token's `kid`.
+        kid: String,
+    },
+    /// The token names no `kid`, and the set has several keys.
+    #[error("the token names no kid, and {keys} has {count} keys")]
+    NoKid {
+        /// Where the keys came from.
+        keys: String,
+        /// How many it has.
+        count: usize,
+    },
 }
 
 /// The attacker's keys: key pairs generated for this suite and **published with it**, so they

@@ -5,7 +5,6 @@
 //! the contract (`CONTRACT.md`), and its expectations are written out in the `.feature` files.
 
 pub mod bundled;
-pub mod checks;
 pub mod contract;
 pub mod http;
 pub mod jwt;

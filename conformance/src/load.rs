@@ -92,6 +92,12 @@ pub enum LoadError {
     /// The profile lacks the endpoint the run needs.
     #[error(transparent)]
     Endpoint(#[from] NoEndpoint),
+    /// The login client cannot be built.
+    #[error(transparent)]
+    Client(#[from] crate::http::ClientError),
+    /// The account does not log in (or the target cannot be reached).
+    #[error(transparent)]
+    Login(#[from] crate::target::LoginError),
     /// The base URL is unusable, or the target could not be reached or prepared (the login,
     /// the resource to read, the first request), or the request loop could not start.
     #[error("{0}")]

@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail};
 use serde_json::{Value, json};
 
 use conformance::{
-    http::{Request, TransportError},
+    http::Request,
     jwt,
     keys::KeySet,
     target::{self, Target},
@@ -120,56 +120,26 @@ async fn probe_optional(t: &mut Target) {
 }
 
 async fn login(t: &Target) -> anyhow::Result<Findings> {
-    let request = t.login()?;
-    let url = request.url.clone();
-    let ex = t.client.send(request).await;
-    let resp = match ex.outcome {
-        Ok(r) => r,
-        // A certificate the run does not trust is said as it is, without "could not connect".
-        Err(TransportError::Connect(why)) if why.contains(conformance::tls::NOT_TRUSTED) => {
-            bail!(target::cannot_reach(&t.base_url, &why));
-        }
-        Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
-            bail!(target::cannot_reach(&t.base_url, &e));
-        }
-        // A dropped connection on a plain login is the target's defect; the scenarios say so.
-        Err(TransportError::Dropped(_)) => return Ok(Findings::default()),
+    let logged_in = target::log_in(&t.client, &t.base_url, &t.profile, &t.account, &t.redactor);
+    let resp = match logged_in.await {
+        Ok(resp) => resp,
+        // A dropped connection, a 5xx or another surprise is non-conformance: the scenarios
+        // report it.
+        Err(e) if e.is_defect() => return Ok(Findings::default()),
+        Err(e) => return Err(e.into()),
     };
-    let shown = t.redactor.apply(
-        &String::from_utf8_lossy(&resp.body)
-            .chars()
-            .take(300)
-            .collect::<String>(),
-    );
-    match resp.status {
-        404 | 405 => Err(anyhow!(
-            "POST {url} answered {}: is that the obtain endpoint? Check --profile ({}) and --base-url. Body: {shown}",
-            resp.status,
-            t.profile.name
-        )),
-        400..=499 => Err(anyhow!(target::login_refused(
-            &t.account,
-            &url,
-            &resp.status,
-            &shown,
-            &t.profile.login_field,
-        ))),
-        200 => {
-            let body = resp.json();
-            check_key(t, body.as_ref())?;
-            let observed = body
-                .as_ref()
-                .and_then(|b| b.get("access"))
-                .and_then(Value::as_str)
-                .and_then(jwt::lifetime);
-            Ok(Findings {
-                login_time: Some(resp.elapsed),
-                access_lifetime: t.profile.access_lifetime.or(observed),
-            })
-        }
-        // 5xx and other surprises are non-conformance: let the scenarios report them.
-        _ => Ok(Findings::default()),
+    if resp.status != 200 {
+        return Ok(Findings::default());
     }
+    let body = resp.json();
+    check_key(t, body.as_ref())?;
+    let observed = target::access_token(&resp)
+        .as_deref()
+        .and_then(jwt::lifetime);
+    Ok(Findings {
+        login_time: Some(resp.elapsed),
+        access_lifetime: t.profile.access_lifetime.or(observed),
+    })
 }
 
 /// Whether the signing key given verifies the token the login gave: a wrong key would make

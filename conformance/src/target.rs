@@ -10,7 +10,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::{
-    http::{Client, Request},
+    http::{Client, Request, Response, TransportError},
     keys::{self, Algorithm, KeySet, KeyType, PrivateKey, PublicKey},
     profile::{Endpoint, Profile},
     redact::Redactor,
@@ -94,7 +94,7 @@ pub fn cannot_reach(base_url: &str, error: &dyn std::fmt::Display) -> String {
 
 /// Why the account could not log in, in one sentence naming the options to check; `shown` is
 /// the start of the answer's body.
-pub fn login_refused(
+fn login_refused(
     account: &Account,
     url: &str,
     status: &dyn std::fmt::Display,
@@ -105,6 +105,123 @@ pub fn login_refused(
         "logging in as {:?} at {url} failed with {status}: {shown}. Check --login/--password (the profile's login field is {login_field:?})",
         account.login
     )
+}
+
+/// The login of `account`: `POST` its credentials as JSON to the profile's obtain endpoint.
+pub fn login_request(
+    base_url: &str,
+    profile: &Profile,
+    account: &Account,
+) -> Result<Request, NoEndpoint> {
+    let path = path_of(profile, Endpoint::Obtain)?;
+    Ok(Request::post(format!("{base_url}{path}")).json(&account.login_body(&profile.login_field)))
+}
+
+/// Why a login gave no token, each in one sentence. The first four are wrong arguments (exit
+/// code 2); the last two are the target's defects, which the scenarios report.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// The profile has no obtain endpoint.
+    #[error(transparent)]
+    NoEndpoint(#[from] NoEndpoint),
+    /// No connection (a certificate the run does not trust is said as it is), or no answer in
+    /// time.
+    #[error("{0}")]
+    Unreachable(String),
+    /// 404 or 405: the path is not an obtain endpoint.
+    #[error(
+        "POST {url} answered {status}: is that the obtain endpoint? Check --profile ({profile}) and --base-url. Body: {shown}"
+    )]
+    NotObtain {
+        /// Where the login went.
+        url: String,
+        /// What it answered.
+        status: u16,
+        /// The profile's name.
+        profile: String,
+        /// The start of the body, redacted.
+        shown: String,
+    },
+    /// Another 4xx: the credentials are wrong.
+    #[error("{0}")]
+    Refused(String),
+    /// The connection dropped before a whole answer.
+    #[error("POST {url}: {error}")]
+    Dropped {
+        /// Where the login went.
+        url: String,
+        /// What happened.
+        error: TransportError,
+    },
+    /// Neither a 2xx nor a 4xx (a 5xx, a redirect).
+    #[error("POST {url} answered {status}: {shown}")]
+    Failed {
+        /// Where the login went.
+        url: String,
+        /// What it answered.
+        status: u16,
+        /// The start of the body, redacted.
+        shown: String,
+    },
+}
+
+impl LoginError {
+    /// Whether this is the target's defect (for the scenarios to report), not a wrong argument.
+    pub fn is_defect(&self) -> bool {
+        matches!(self, LoginError::Dropped { .. } | LoginError::Failed { .. })
+    }
+}
+
+/// Logs `account` in: the one way into a target, for preflight and for `load`'s token pool.
+/// Any 2xx is the answer; anything else says why, its body redacted by `redactor`.
+pub async fn log_in(
+    client: &Client,
+    base_url: &str,
+    profile: &Profile,
+    account: &Account,
+    redactor: &Redactor,
+) -> Result<Response, LoginError> {
+    let request = login_request(base_url, profile, account)?;
+    let url = request.url.clone();
+    let resp = match client.send(request).await.outcome {
+        Ok(r) => r,
+        // A certificate the run does not trust is said as it is, without "could not connect".
+        Err(TransportError::Connect(why)) if why.contains(crate::tls::NOT_TRUSTED) => {
+            return Err(LoginError::Unreachable(cannot_reach(base_url, &why)));
+        }
+        Err(e @ (TransportError::Connect(_) | TransportError::Timeout(_))) => {
+            return Err(LoginError::Unreachable(cannot_reach(base_url, &e)));
+        }
+        Err(error @ TransportError::Dropped(_)) => return Err(LoginError::Dropped { url, error }),
+    };
+    let shown = redactor.apply(
+        &String::from_utf8_lossy(&resp.body)
+            .chars()
+            .take(300)
+            .collect::<String>(),
+    );
+    match resp.status {
+        200..=299 => Ok(resp),
+        404 | 405 => Err(LoginError::NotObtain {
+            url,
+            status: resp.status,
+            profile: profile.name.clone(),
+            shown,
+        }),
+        400..=499 => Err(LoginError::Refused(login_refused(
+            account,
+            &url,
+            &resp.status,
+            &shown,
+            &profile.login_field,
+        ))),
+        status => Err(LoginError::Failed { url, status, shown }),
+    }
+}
+
+/// The `access` token of a login's answer.
+pub fn access_token(resp: &Response) -> Option<String> {
+    resp.json()?.get("access")?.as_str().map(str::to_owned)
 }
 
 /// Everything a scenario needs to know about the target; shared by all scenarios of a run.
@@ -187,9 +304,7 @@ impl Target {
 
     /// The login of the account: `POST` its credentials as JSON to the obtain endpoint.
     pub fn login(&self) -> Result<Request, NoEndpoint> {
-        Ok(self
-            .post(Endpoint::Obtain)?
-            .json(&self.account.login_body(&self.profile.login_field)))
+        login_request(&self.base_url, &self.profile, &self.account)
     }
 }
 

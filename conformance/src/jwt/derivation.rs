@@ -359,7 +359,9 @@ fn confuse(d: &Decoded, confusion: Confuse, forge: &Forge<'_>) -> Result<String,
                 .public_keys
                 .ok_or_else(|| DeriveError::NeedsPublicKey(name.to_string()))?;
             let kid = d.header.get("kid").and_then(Value::as_str);
-            let public = keys.for_kid(kid).map_err(|why| not_applicable(&why))?;
+            let public = keys
+                .for_kid(kid)
+                .map_err(|why| not_applicable(&why.to_string()))?;
             let secret = if confusion == C::Hs256PublicPem {
                 &public.pem
             } else {

@@ -181,7 +181,7 @@ pub fn check_published(token: &str, alg: Algorithm, keys: &KeySet) -> Result<(),
         ));
     }
     let kid = d.header.get("kid").and_then(Value::as_str);
-    let key = keys.for_kid(kid)?;
+    let key = keys.for_kid(kid).map_err(|e| e.to_string())?;
     let Some((input, signature)) = token.rsplit_once('.') else {
         return Err("it has no signature".into());
     };

@@ -15,8 +15,9 @@ use rustls::pki_types::ServerName;
 use serde_json::{Value, json};
 
 use super::{Connection, Dial, Endpoint, LoadError};
+use crate::http::Client;
 use crate::profile::Profile;
-use crate::target::{Account, cannot_reach, login_refused};
+use crate::target::{self, Account, Target, cannot_reach};
 use crate::tls::Transport;
 
 /// Where requests go: one socket address, and what the URL said about it.
@@ -34,6 +35,8 @@ pub struct Origin {
     pub tls: Option<(Transport, ServerName<'static>)>,
     /// The `--header` fields, added to every request.
     pub headers: Arc<[(HeaderName, HeaderValue)]>,
+    /// The TLS settings and `--header` fields the origin was resolved with, for the login.
+    pub transport: Transport,
 }
 
 impl Origin {
@@ -75,6 +78,7 @@ impl Origin {
             base_url,
             tls,
             headers: transport.headers().to_vec().into(),
+            transport: transport.clone(),
         })
     }
 
@@ -218,6 +222,23 @@ pub async fn prepare(
     tokens: usize,
     timeout: Duration,
 ) -> Result<Prepared, LoadError> {
+    // The login goes the one way into a target (`target::log_in`, as preflight's); the
+    // workload's requests go over this crate's own connections, which the run measures.
+    let client = Client::direct(timeout, origin.transport.clone())?;
+    let redactor = Target::redactor_for(account, None, None, &origin.transport);
+    let obtain = Endpoint::Obtain.path(profile)?;
+    let logins = if endpoint == Endpoint::Obtain {
+        1
+    } else {
+        tokens
+    };
+    let mut pool = Vec::with_capacity(logins);
+    for _ in 0..logins {
+        let resp = target::log_in(&client, &origin.base_url, profile, account, &redactor).await?;
+        let access = target::access_token(&resp)
+            .ok_or_else(|| format!("the login at {obtain} answered no \"access\" token"))?;
+        pool.push(access);
+    }
     let mut conn = Connection::dial(origin.dial())
         .await
         .map_err(|e| cannot_reach(&origin.base_url, &e))?;
@@ -226,34 +247,7 @@ pub async fn prepare(
         conn: &mut conn,
         timeout,
     };
-    let obtain = Endpoint::Obtain.path(profile)?;
     let credentials = Bytes::from(account.login_body(&profile.login_field).to_string());
-    let logins = if endpoint == Endpoint::Obtain {
-        1
-    } else {
-        tokens
-    };
-    let mut pool = Vec::with_capacity(logins);
-    for _ in 0..logins {
-        let (status, body) = helper
-            .send(Method::POST, &obtain, None, Some(credentials.clone()))
-            .await?;
-        if !status.is_success() {
-            return Err(login_refused(
-                account,
-                &format!("{}{obtain}", origin.base_url),
-                &status,
-                &shown(&body),
-                &profile.login_field,
-            )
-            .into());
-        }
-        let access = serde_json::from_slice::<Value>(&body)
-            .ok()
-            .and_then(|v| v.get("access").and_then(Value::as_str).map(str::to_owned))
-            .ok_or_else(|| format!("the login at {obtain} answered no \"access\" token"))?;
-        pool.push(access);
-    }
     // The profile's header and scheme (`Authorization: Bearer` unless it renames them).
     let bearer = |token: &str| {
         let (name, value) = profile.wire.authorization(token);
@@ -347,11 +341,11 @@ impl Helper<'_> {
         path: &str,
         authorization: Option<(HeaderName, HeaderValue)>,
         json: Option<Bytes>,
-    ) -> Result<Template, String> {
+    ) -> Result<Template, LoadError> {
         let full = format!("{}{path}", self.origin.base_path);
         let uri = full
             .parse::<Uri>()
-            .map_err(|e| format!("{full:?} is not a request path: {e}"))?;
+            .map_err(|e| LoadError::Target(format!("{full:?} is not a request path: {e}")))?;
         Ok(Template {
             method,
             uri,
@@ -366,20 +360,20 @@ impl Helper<'_> {
         path: &str,
         authorization: Option<(HeaderName, HeaderValue)>,
         json: Option<Bytes>,
-    ) -> Result<(StatusCode, Bytes), String> {
+    ) -> Result<(StatusCode, Bytes), LoadError> {
         let template = self.template(method.clone(), path, authorization, json)?;
         let request = Workload::new(self.origin, vec![template]).request(0);
         let url = format!("{}{path}", self.origin.base_url);
         match tokio::time::timeout(self.timeout, self.conn.send(request)).await {
             Ok(Ok(reply)) => Ok((reply.status, reply.body)),
-            Ok(Err(e)) => Err(format!(
+            Ok(Err(e)) => Err(LoadError::Target(format!(
                 "cannot reach {}: {method} {url}: {e}",
                 self.origin.base_url
-            )),
-            Err(_) => Err(format!(
+            ))),
+            Err(_) => Err(LoadError::Target(format!(
                 "{method} {url}: no answer within {}",
                 humantime::format_duration(self.timeout)
-            )),
+            ))),
         }
     }
 }
@@ -400,6 +394,7 @@ pub(super) mod tests {
             base_path: String::new(),
             base_url: "http://127.0.0.1:8000".into(),
             tls: None,
+            transport: Transport::plain().expect("the platform's trust roots"),
             headers: vec![(
                 HeaderName::from_static("x-gateway"),
                 HeaderValue::from_static("g1"),

@@ -11,8 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Options, PropertyResult, Session, answered, check_property, skipped};
 use crate::{
-    checks,
-    http::{Request, Response},
+    http::{self, Request, Response},
     profile::Endpoint as ProfileEndpoint,
 };
 
@@ -301,7 +300,7 @@ async fn request(session: &Session, case: &Case) -> Result<(Request, Option<Stri
 /// stores (`None`: the body is invalid, or not a create).
 fn judge(resp: &Response, expected: Option<(String, String)>) -> Result<(), String> {
     match (resp.status, expected) {
-        (s, _) if checks::is_server_error(s) => Err(format!("HTTP-14: a generated body got a {s}")),
+        (s, _) if http::is_server_error(s) => Err(format!("HTTP-14: a generated body got a {s}")),
         (201, Some((f1, f2))) => {
             let got = resp.json().unwrap_or(Value::Null);
             if got.get("field1") == Some(&json!(f1)) && got.get("field2") == Some(&json!(f2)) {

@@ -8,7 +8,6 @@ use cucumber::{given, then, when};
 use crate::world::{ApiWorld, skip};
 use conformance::vocabulary;
 use conformance::{
-    checks,
     http::{
         self, Exchange, RawAddress, RawConnection, RawResponse, Request, Response, TransportError,
     },
@@ -100,7 +99,7 @@ async fn oversized(w: &mut ApiWorld, mib: usize, chunked: String, endpoint: Endp
     };
     let answer = post_raw(w, endpoint, body, framing).await;
     match &answer {
-        Ok(r) if checks::is_server_error(r.status) => {
+        Ok(r) if http::is_server_error(r.status) => {
             w.fail("HTTP-10: an oversized body is a 413, never a 5xx")
         }
         Ok(_) => {}
@@ -242,7 +241,7 @@ async fn same_connection_answers(w: &mut ApiWorld) {
     let answer = conn.exchange(bytes.as_bytes()).await;
     record(w, "POST", &path, b"{}".to_vec(), &answer);
     match answer {
-        Ok(r) if !checks::is_server_error(r.status) => {}
+        Ok(r) if !http::is_server_error(r.status) => {}
         Ok(r) => w.fail(format!(
             "the second request on the connection got {}",
             r.status

@@ -3,9 +3,13 @@
 use cucumber::{given, then};
 use serde_json::Value;
 
-use crate::world::{ApiWorld, skip};
+use crate::world::{ApiWorld, challenge, is_bearer_challenge, skip};
 use conformance::{
-    checks, http::Request, jwt, matcher, profile::Endpoint, template::Escape, vocabulary,
+    http::{self, Request},
+    jwt, matcher,
+    profile::Endpoint,
+    template::Escape,
+    vocabulary,
 };
 
 #[then(regex = r"^the status is (\d{3})$")]
@@ -27,7 +31,7 @@ fn status_is_either(w: &mut ApiWorld, a: u16, b: u16) {
 #[then("the status is not a server error")]
 fn status_not_5xx(w: &mut ApiWorld) {
     let got = w.last().status;
-    if checks::is_server_error(got) {
+    if http::is_server_error(got) {
         w.fail(format!("expected no server error, got {got}"));
     }
 }
@@ -287,10 +291,10 @@ fn list_header(w: &ApiWorld, name: &str) -> Vec<String> {
 
 #[then("the response is a Bearer challenge")]
 fn bearer_challenge(w: &mut ApiWorld) {
-    if !checks::is_bearer_challenge(w.last(), &w.t.profile.wire) {
+    if !is_bearer_challenge(w.last(), &w.t.profile.wire) {
         w.fail(format!(
             "expected a 401 with the header WWW-Authenticate: {}",
-            checks::challenge(&w.t.profile.wire)
+            challenge(&w.t.profile.wire)
         ));
     }
 }

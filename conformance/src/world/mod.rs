@@ -1,12 +1,12 @@
 //! The per-scenario state (`ApiWorld`), split along its seams: `failing` (failing or skipping
 //! with a full account of why, and the notes of `@info` scenarios), `placeholders` (`${...}`
-//! and the tokens a scenario holds), `requests` (sending a request to a named target, with the
-//! checks of every response), `setup` (token pairs and resources a scenario needs first).
+//! and the tokens a scenario holds), `requests` (every request a scenario makes, its steps' and
+//! its setup's (token pairs, resources), sent and checked against the rules every response
+//! keeps).
 
 mod failing;
 mod placeholders;
 mod requests;
-mod setup;
 
 use std::{
     collections::BTreeMap,
@@ -20,7 +20,9 @@ use conformance::{
 };
 use serde_json::{Map, Value, json};
 
-pub use requests::{Body, Dest};
+#[cfg(test)]
+pub use requests::EVERY_RESPONSE;
+pub use requests::{Body, Dest, challenge, is_bearer_challenge};
 
 /// Panic payload that ends a scenario as skipped, with a reason.
 #[derive(Debug)]
@@ -125,9 +127,6 @@ pub fn fields(pairs: &[(&str, &str)]) -> Map<String, Value> {
         .map(|(k, v)| (k.to_string(), json!(v)))
         .collect()
 }
-
-/// How a failure of a check that holds for every response begins; the rule ID follows.
-pub const INVARIANT: &str = "the response breaks a rule that holds for every response: ";
 
 /// Reason for skipping when no inactive account was given.
 pub const NO_INACTIVE: &str =

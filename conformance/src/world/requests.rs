@@ -1,15 +1,17 @@
-//! Sending a request to a named target, recording it, and checking the rules that hold for
-//! every response (`conformance::checks`).
+//! Every request a scenario makes: the one a step describes (`Dest`, `Body`), the setup ones
+//! (a token pair, a resource, a deleted resource, the cleanup), sending and recording it, and
+//! checking the rules that hold for every response. One file both sends and checks, so a request step traces feature line →
+//! `steps/<concern>.rs` → here → `report/verdicts.rs`. Each rule is a named check (as
+//! schemathesis names its checks); a broken rule is its ID and what it says, as `HTTP-14: …`.
 
 use conformance::{
-    checks,
-    http::{Request, Response, TransportError},
-    profile::Endpoint,
+    http::{self, Request, Response, TransportError},
+    profile::{Endpoint, WireNames},
     template::Escape,
 };
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::{ApiWorld, Auth, INVARIANT, NO_RESOURCES, skip};
+use super::{ApiWorld, Auth, NO_RESOURCES, Resource, fields, skip};
 
 /// Named endpoints and other things a request can go to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,7 +104,7 @@ impl ApiWorld {
         match outcome {
             Ok(resp) => {
                 let req = &self.history[self.history.len() - 1].request;
-                if let Err(rule) = checks::every_response(
+                if let Err(rule) = every_response(
                     req,
                     &resp,
                     profile_endpoint,
@@ -218,4 +220,235 @@ impl ApiWorld {
             .clone()
             .unwrap_or_else(|| skip(NO_RESOURCES))
     }
+}
+
+// What scenarios need before their own requests: a token pair, a resource, a deleted
+// resource, and deleting what they created when they end. Setup requests go through the same
+// send and checks as the steps' own.
+
+impl ApiWorld {
+    /// Logs in with the account; fails (this is setup) unless a token pair comes back.
+    pub async fn obtain_pair(&mut self, access: &str, refresh: &str) {
+        let body = self.t.account.login_body(&self.t.profile.login_field);
+        let resp = self.post_json(Endpoint::Obtain, body).await;
+        let json = resp.json().unwrap_or(Value::Null);
+        let pair = (
+            json.get("access").and_then(Value::as_str),
+            json.get("refresh").and_then(Value::as_str),
+        );
+        match (resp.status, pair) {
+            (200, (Some(a), Some(r))) => {
+                let (a, r) = (a.to_string(), r.to_string());
+                self.keep_token(access, &a);
+                self.keep_token(refresh, &r);
+            }
+            _ => self.fail("setup failed: logging in with the account did not give a token pair (200 {\"access\", \"refresh\"})"),
+        }
+    }
+
+    /// The scenario's access token, obtaining a pair first if it has none.
+    pub async fn access(&mut self) -> String {
+        if !self.tokens.contains_key("access") {
+            self.obtain_pair("access", "refresh").await;
+        }
+        self.tokens
+            .get("access")
+            .map(|t| t.value.clone())
+            .expect("obtain_pair keeps ${access} or fails the step")
+    }
+
+    /// The item URL for an id.
+    pub fn item_url(&self, id: &Value) -> String {
+        let id = match id {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        self.t.url(&format!("{}{}/", self.collection_path(), id))
+    }
+
+    /// Creates a resource with `fields` (setup: anything but a 201 with an id fails).
+    pub async fn create(&mut self, fields: Map<String, Value>) -> Resource {
+        let url = self.t.url(&self.collection_path());
+        let token = self.access().await;
+        let resp = self
+            .with_bearer("POST", url, &token, Some(Value::Object(fields.clone())))
+            .await;
+        let id = resp
+            .json()
+            .and_then(|j| j.get("id").cloned())
+            .filter(|id| !id.is_null());
+        match (resp.status, id) {
+            (201, Some(id)) => {
+                let url = self.item_url(&id);
+                self.cleanup.push(url.clone());
+                Resource { id, url, fields }
+            }
+            _ => self.fail("setup failed: creating a resource did not answer 201 with an id"),
+        }
+    }
+
+    /// The scenario's resource, created as `{"field1": "one", "field2": "two"}` on first use.
+    pub async fn my_resource(&mut self) -> Resource {
+        if let Some(r) = &self.mine {
+            return r.clone();
+        }
+        let r = self
+            .create(fields(&[("field1", "one"), ("field2", "two")]))
+            .await;
+        self.mine = Some(r.clone());
+        r
+    }
+
+    /// The URL of a resource that existed and was deleted: an id the server surely lacks.
+    pub async fn deleted_resource(&mut self) -> String {
+        if let Some(u) = &self.deleted {
+            return u.clone();
+        }
+        let r = self
+            .create(fields(&[("field1", "doomed"), ("field2", "doomed")]))
+            .await;
+        let token = self.access().await;
+        let resp = self
+            .with_bearer("DELETE", r.url.clone(), &token, None)
+            .await;
+        if resp.status != 204 {
+            self.fail("setup failed: deleting a freshly created resource did not answer 204");
+        }
+        self.cleanup.retain(|u| *u != r.url);
+        self.deleted = Some(r.url.clone());
+        r.url
+    }
+
+    /// Deletes what the scenario created; failures are ignored (the verdict is already in).
+    pub async fn clean_up(&mut self) {
+        if self.cleanup.is_empty() {
+            return;
+        }
+        let token = self.access().await;
+        let urls = std::mem::take(&mut self.cleanup);
+        let sends = urls.iter().map(|url| {
+            let request = Request::new("DELETE", url.clone()).bearer(&self.t.profile.wire, &token);
+            self.t.client.send(request)
+        });
+        futures_util::future::join_all(sends).await;
+    }
+}
+
+/// How a failure of a check that holds for every response begins; the rule ID follows.
+const INVARIANT: &str = "the response breaks a rule that holds for every response: ";
+
+/// The rule a response broke: its ID and what it says.
+type Broken = &'static str;
+
+/// The rules [`every_response`] checks (the features' test counts them as checked).
+#[cfg(test)]
+pub const EVERY_RESPONSE: &[&str] = &["HTTP-8", "HTTP-12", "HTTP-13", "HTTP-14", "AUTH-5", "USR-2"];
+
+/// HTTP-14: no input, however malformed, produces a 5xx.
+fn no_server_error(resp: &Response) -> Result<(), Broken> {
+    match http::is_server_error(resp.status) {
+        true => Err("HTTP-14: no input, however malformed, produces a 5xx"),
+        false => Ok(()),
+    }
+}
+
+/// The exact challenge of every 401 (AUTH-5): `Bearer realm="api"`, in the profile's scheme
+/// (simplejwt challenges with the first of its `AUTH_HEADER_TYPES`).
+pub fn challenge(wire: &WireNames) -> String {
+    format!("{} realm=\"api\"", wire.scheme())
+}
+
+/// Whether a response is a 401 with exactly the profile's Bearer challenge.
+pub fn is_bearer_challenge(resp: &Response, wire: &WireNames) -> bool {
+    resp.status == 401
+        && resp.header("www-authenticate").map(str::trim) == Some(challenge(wire).as_str())
+}
+
+/// AUTH-5: every 401 carries exactly `WWW-Authenticate: Bearer realm="api"`.
+fn unauthorized_has_bearer_challenge(resp: &Response, wire: &WireNames) -> Result<(), Broken> {
+    match resp.status == 401 && !is_bearer_challenge(resp, wire) {
+        true => Err("AUTH-5: every 401 carries exactly WWW-Authenticate: Bearer realm=\"api\""),
+        false => Ok(()),
+    }
+}
+
+/// HTTP-8: a 405 carries an Allow header.
+fn method_not_allowed_has_allow(resp: &Response) -> Result<(), Broken> {
+    match resp.status == 405 && resp.header("allow").is_none() {
+        true => Err("HTTP-8: a 405 carries an Allow header listing the allowed methods"),
+        false => Ok(()),
+    }
+}
+
+/// HTTP-13: a 204 has no body, and its head declares none.
+fn no_content_has_no_body(resp: &Response) -> Result<(), Broken> {
+    // HTTP clients drop whatever follows a 204's head, so the head is what gives a body away.
+    let declares_body = resp
+        .header("content-length")
+        .is_some_and(|n| n.trim() != "0")
+        || resp.header("transfer-encoding").is_some();
+    match resp.status == 204 && (!resp.body.is_empty() || declares_body) {
+        true => Err(
+            "HTTP-13: a 204 response has an empty body (no Content-Length, no Transfer-Encoding)",
+        ),
+        false => Ok(()),
+    }
+}
+
+/// HTTP-12: a body (but a HEAD's) is typed `application/json`.
+fn body_is_json_typed(req: &Request, resp: &Response) -> Result<(), Broken> {
+    let json_typed = resp.header("content-type").is_some_and(|v| {
+        v.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+    });
+    match req.method != "HEAD" && !resp.body.is_empty() && !json_typed {
+        true => Err("HTTP-12: a response with a body is Content-Type: application/json"),
+        false => Ok(()),
+    }
+}
+
+/// Prefixes of the password-hash encodings in common use (Django's, argon2, bcrypt, crypt).
+const HASH_MARKERS: &[&str] = &[
+    "pbkdf2_sha256$",
+    "pbkdf2_sha1$",
+    "argon2$",
+    "$argon2",
+    "bcrypt$",
+    "bcrypt_sha256$",
+    "scrypt$",
+    "$2a$",
+    "$2b$",
+    "$2y$",
+    "$6$",
+];
+
+/// USR-2: no response contains the account's password or a password hash.
+fn no_password_or_hash(resp: &Response, password: &str) -> Result<(), Broken> {
+    let body = String::from_utf8_lossy(&resp.body);
+    let leaks = (password.len() >= 4 && body.contains(password))
+        || HASH_MARKERS.iter().any(|m| body.contains(m));
+    match leaks {
+        true => Err("USR-2: no response contains a password or a password hash"),
+        false => Ok(()),
+    }
+}
+
+/// Every rule of [`EVERY_RESPONSE`], in order; `profile_endpoint` is false for a path the
+/// feature names itself, whose body need not be JSON.
+fn every_response(
+    req: &Request,
+    resp: &Response,
+    profile_endpoint: bool,
+    password: &str,
+    wire: &WireNames,
+) -> Result<(), Broken> {
+    no_server_error(resp)?;
+    unauthorized_has_bearer_challenge(resp, wire)?;
+    method_not_allowed_has_allow(resp)?;
+    no_content_has_no_body(resp)?;
+    if profile_endpoint {
+        body_is_json_typed(req, resp)?;
+    }
+    no_password_or_hash(resp, password)
 }
