@@ -90,6 +90,9 @@ where
     }
     let mut over_limit = over_limit;
     let mut seen: u64 = 0;
+    // Most bodies arrive in one chunk: that chunk is kept as it came, not copied; a second
+    // chunk starts the copy.
+    let mut first: Option<Bytes> = None;
     let mut kept = BytesMut::new();
     let mut stream = std::pin::pin!(stream);
     while let Some(chunk) = stream.next().await {
@@ -105,12 +108,18 @@ where
             over_limit = true;
         }
         if over_limit {
+            first = None;
             kept.clear();
             if seen > give_up_after {
                 break;
             }
             chunk.advance(chunk.remaining());
+        } else if first.is_none() && kept.is_empty() {
+            first = Some(chunk.copy_to_bytes(chunk.remaining()));
         } else {
+            if let Some(first) = first.take() {
+                kept.extend_from_slice(&first);
+            }
             while chunk.has_remaining() {
                 let piece = chunk.chunk();
                 kept.extend_from_slice(piece);
@@ -122,7 +131,7 @@ where
     if over_limit {
         RawBody::TooLarge { limit }
     } else {
-        RawBody::Complete(kept.freeze())
+        RawBody::Complete(first.unwrap_or_else(|| kept.freeze()))
     }
 }
 
@@ -322,6 +331,26 @@ mod tests {
             read(&HeaderMap::new(), broken, 5, LONG).await,
             RawBody::Broken
         ));
+    }
+
+    #[tokio::test]
+    async fn a_body_in_any_number_of_chunks_is_kept_whole() {
+        for parts in [
+            &["abcde"][..],
+            &["", "abcde"],
+            &["ab", "cde"],
+            &["a", "", "bc", "de"],
+        ] {
+            let body = read(&HeaderMap::new(), chunks(parts), 5, LONG).await;
+            assert!(
+                matches!(body, RawBody::Complete(ref bytes) if bytes.as_ref() == b"abcde"),
+                "{parts:?}: {body:?}"
+            );
+        }
+        let body = read(&HeaderMap::new(), chunks(&["abcdef", "g"]), 5, LONG).await;
+        assert!(matches!(body, RawBody::TooLarge { limit: 5 }), "{body:?}");
+        let body = read(&HeaderMap::new(), chunks(&[]), 5, LONG).await;
+        assert!(matches!(body, RawBody::Complete(ref bytes) if bytes.is_empty()));
     }
 
     #[tokio::test]

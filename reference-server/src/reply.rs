@@ -12,7 +12,16 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response {
         tracing::error!(error = %err, "response body could not be serialised");
         b"{}".to_vec()
     });
-    let mut response = Response::new(body.into());
+    with_json_type(status, Response::new(body.into()))
+}
+
+/// `status` with `body`, JSON written beforehand, `Content-Type: application/json`.
+pub fn json_text(status: StatusCode, body: &'static str) -> Response {
+    let body = bytes::Bytes::from_static(body.as_bytes());
+    with_json_type(status, Response::new(body.into()))
+}
+
+fn with_json_type(status: StatusCode, mut response: Response) -> Response {
     *response.status_mut() = status;
     response
         .headers_mut()

@@ -1,6 +1,9 @@
 //! The routing table: one match on the path. Paths are matched exactly (trailing slash
 //! included); the method is dispatched inside each handler so that 401 comes before 405.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use warp::Filter;
 use warp::http::StatusCode;
 use warp::http::header::{CONNECTION, HeaderValue, LOCATION, WWW_AUTHENTICATE};
@@ -11,7 +14,6 @@ use crate::cors::{self, RequestOrigin};
 use crate::dialect::Dialect;
 use crate::error::{self, ApiError};
 use crate::handlers::{health, resources, tokens, users};
-use crate::log_format::ACCESS;
 use crate::reply;
 use crate::request::{Incoming, incoming};
 use crate::state::AppState;
@@ -32,51 +34,23 @@ const EXACT_PATHS: [&str; 8] = [
 const ITEM_PREFIXES: [&str; 2] = ["/api/resource/", "/api/v1/users/"];
 
 /// Every route: the request is read once, then [`dispatch`] looks its path up in one match
-/// (rather than trying a filter per route in turn); logged one line each.
+/// (rather than trying a filter per route in turn). The access log is written around this
+/// filter, by the connection's guard (`server.rs`), which sees every request.
 pub fn routes(
     state: AppState,
-) -> impl Filter<Extract = (impl warp::Reply,), Error = std::convert::Infallible> + Clone {
+) -> impl Filter<Extract = (Response,), Error = std::convert::Infallible> + Clone {
     warp::path::full()
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
         .and(incoming(with_state(&state)))
-        .then(
-            |path: FullPath, query: String, request: Incoming| async move {
-                dispatch(path.as_str(), &query, request).await
-            },
-        )
+        .then(|path: FullPath, query: String, request: Incoming| {
+            // Boxed at once: the filter chain's futures stay a few pointers in size, so
+            // moving them from state to state copies little (the handlers' futures are large).
+            let answer: Pin<Box<dyn Future<Output = Response> + Send>> =
+                Box::pin(async move { dispatch(path.as_str(), &query, request).await });
+            answer
+        })
         .recover(error::recover)
         .unify()
-        .map(move |mut response: Response| {
-            // Every 401 challenges with the first accepted scheme (simplejwt's
-            // `AUTH_HEADER_TYPES[0]`); the error replies are written with the default one.
-            if response.status() == StatusCode::UNAUTHORIZED {
-                response
-                    .headers_mut()
-                    .insert(WWW_AUTHENTICATE, state.challenge().clone());
-            }
-            response
-        })
-        .with(warp::log::custom(|info| {
-            macro_rules! access {
-                ($level:ident) => {
-                    tracing::$level!(
-                        target: ACCESS,
-                        method = info.method().as_str(),
-                        path = info.path(),
-                        status = info.status().as_u16(),
-                        latency_us = u64::try_from(info.elapsed().as_micros()).unwrap_or(u64::MAX),
-                        "request"
-                    )
-                };
-            }
-            // An orchestrator probes every few seconds, forever: at INFO those lines would
-            // bury the requests that matter. They are there at DEBUG.
-            if info.path() == health::PATH {
-                access!(debug);
-            } else {
-                access!(info);
-            }
-        }))
 }
 
 /// The routing table: each path, the DRF view behind it, and the methods its `Allow` lists.
@@ -91,10 +65,18 @@ pub async fn dispatch(path: &str, query: &str, request: Incoming) -> Response {
         return cors::preflight(request.state.cors(), origin.clone(), allow);
     }
     let ends_connection = request.ends_connection();
+    let state = request.state.clone();
     let mut response = match (allow_of(path), request.declared_too_large()) {
         (Some(allow), Some(too_large)) => respond(Err(too_large), allow),
         _ => route(path, query, request).await,
     };
+    // Every 401 challenges with the first accepted scheme (simplejwt's
+    // `AUTH_HEADER_TYPES[0]`); the error replies are written with the default one.
+    if response.status() == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(WWW_AUTHENTICATE, state.challenge().clone());
+    }
     cors::mark(&mut response, origin);
     if ends_connection {
         response

@@ -31,6 +31,7 @@ use warp::http::{Method, Request, Version};
 use warp::reply::Response;
 
 use crate::error::ApiError;
+use crate::handlers::health;
 use crate::log_format::ACCESS;
 use crate::routes::routes;
 use crate::state::AppState;
@@ -312,8 +313,8 @@ struct InService(Arc<ConnState>);
 
 impl InService {
     fn enter(conn: &Arc<ConnState>) -> InService {
+        // The phase is not read while a request is in service; leaving it sets it.
         conn.in_service.fetch_add(1, Ordering::AcqRel);
-        conn.set_phase(Phase::Idle(Instant::now()));
         InService(Arc::clone(conn))
     }
 }
@@ -512,22 +513,27 @@ where
                 Ok(refused)
             });
         }
-        // What the panic log names; a clone of the URI shares its bytes, nothing is copied
-        // on the way of a request that does not panic.
+        // What the access line and the panic log name; a clone of the URI shares its bytes,
+        // nothing is copied.
         let method = request.method().clone();
         let uri = request.uri().clone();
+        let started = Instant::now();
         let answered = move |outcome: std::thread::Result<Result<Response, Infallible>>| {
             drop(in_service);
-            outcome.unwrap_or_else(|panic| {
+            let path = uri.path();
+            let response = outcome.unwrap_or_else(|panic| {
                 let message = panic
                     .downcast_ref::<&str>()
                     .map(|text| (*text).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
-                let path = uri.path();
                 tracing::error!(%method, path, panic = message, "a request handler panicked; answered 500");
                 Ok(ApiError::Internal.into_response())
-            })
+            });
+            if let Ok(response) = &response {
+                log_access(&method, path, response.status().as_u16(), started);
+            }
+            response
         };
         // The route's future goes into the box as it is, wrapped but not moved into an
         // `async` block: such a block would hold it twice (before and while it is awaited),
@@ -536,6 +542,29 @@ where
             Ok(future) => Box::pin(AssertUnwindSafe(future).catch_unwind().map(answered)),
             Err(panic) => Box::pin(std::future::ready(answered(Err(panic)))),
         }
+    }
+}
+
+/// The access log's line of an answered request (the path only: a query string may carry a
+/// token). An orchestrator probes the health check every few seconds, forever: at INFO those
+/// lines would bury the requests that matter, so they are at DEBUG.
+fn log_access(method: &Method, path: &str, status: u16, started: Instant) {
+    macro_rules! access {
+        ($level:ident) => {
+            tracing::$level!(
+                target: ACCESS,
+                method = method.as_str(),
+                path,
+                status,
+                latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+                "request"
+            )
+        };
+    }
+    if path == health::PATH {
+        access!(debug);
+    } else {
+        access!(info);
     }
 }
 

@@ -95,7 +95,7 @@ pub async fn verify_token(request: Incoming, dialect: Dialect) -> Result<Respons
         .tokens()
         .verify(&token, Expect::Any)
         .map_err(|error| dialect.verify_failed(error))?;
-    Ok(reply::json(StatusCode::OK, &dialect.verified()))
+    Ok(reply::json_text(StatusCode::OK, dialect.verified()))
 }
 
 /// Accept check, then: POST goes on (`None`), OPTIONS is answered, anything else is a 405.
