@@ -1,0 +1,185 @@
+#!/bin/sh
+# Where a verify request's time goes, layer by layer, measured natively in separate processes.
+# Builds the reference server three times from HEAD (in a temporary worktree, target directory
+# target/layers): as it is, and with `POST /verifytoken/` answered a fixed 200 at two depths
+# (the patches below); then drives each, and bare-hyper, with wrk in its own process: POST
+# /verifytoken/ with a form body, CONNECTIONS keep-alive connections, DURATION s per run, ROUNDS
+# rounds with the order rotated. Reports medians of req/s, of the server's CPU time per
+# response (user and system, from /proc/PID/stat) and of its context switches per response
+# (all its threads, from /proc/PID/task/*/status).
+#
+#   benches/layers.sh [ROUNDS]          default 5
+#
+#   connection   the accept loop, the connection's timeouts and the guard (server.rs); the
+#                guard answers before warp is called
+#   + warp       warp's filter chain, reading the request (headers, body under the limit), the
+#                access log; `routes::dispatch` answers before any view
+#   full         the view: body decoding, token verification, the reply
+#
+# The three answers are the same bytes (status, headers, body). Nothing here is a feature of
+# the server: the patches exist only in the temporary worktree.
+# Needs wrk (Debian: apt-get install wrk) and git. Environment: ROUNDS (5), CONNECTIONS (64),
+# DURATION (5), CARGO_TARGET_DIR (where bare-hyper is: cargo build --release -p benches).
+set -eu
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$HERE")
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+ROUNDS=${1:-${ROUNDS:-5}}
+CONNECTIONS=${CONNECTIONS:-64}
+DURATION=${DURATION:-5}
+PASSWORD=alice-pass-1
+
+die() { printf 'layers.sh: %s\n' "$*" >&2; exit 2; }
+command -v wrk >/dev/null || die "wrk not found (Debian: apt-get install wrk)"
+[ -x "$BIN/bare-hyper" ] || die "no $BIN/bare-hyper: cargo build --release -p benches"
+
+WORK=$(mktemp -d)
+chmod 700 "$WORK"
+TREE="$WORK/tree"
+PIDS=""
+cleanup() {
+    for pid in $PIDS; do kill "$pid" 2>/dev/null || true; done
+    git -C "$ROOT" worktree remove --force "$TREE" >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# The guard answers the verify path itself.
+cat >"$WORK/connection.patch" <<'EOF'
+--- a/reference-server/src/server.rs
++++ b/reference-server/src/server.rs
+@@ -499,6 +499,13 @@ where
+ 
+     fn call(&self, request: Request<B>) -> Answer {
+         let in_service = InService::enter(&self.conn);
++        if request.uri().path() == "/verifytoken/" {
++            return Box::pin(async move {
++                drop(in_service);
++                let valid = r#"{"status":"valid"}"#;
++                Ok(crate::reply::with_view_headers(crate::reply::json_text(warp::http::StatusCode::OK, valid), "POST, OPTIONS"))
++            });
++        }
+         if let Some(refused) = refuse(&request) {
+             // The path only: a query string may carry a token.
+             tracing::info!(
+EOF
+# The routing table answers the verify path before any view.
+cat >"$WORK/warp.patch" <<'EOF'
+--- a/reference-server/src/routes.rs
++++ b/reference-server/src/routes.rs
+@@ -58,6 +58,10 @@ pub fn routes(
+ /// `--cors-origin`, a preflight from a listed origin is answered before that, and the
+ /// response to any request with an `Origin` is marked for CORS ([`cors::mark`]).
+ pub async fn dispatch(path: &str, query: &str, request: Incoming) -> Response {
++    if path == "/verifytoken/" {
++        let valid = r#"{"status":"valid"}"#;
++        return reply::with_view_headers(reply::json_text(StatusCode::OK, valid), "POST, OPTIONS");
++    }
+     let origin = request.state.cors().origin_of(&request.headers);
+     if let (RequestOrigin::Listed(origin), Some(allow)) = (&origin, allow_of(path))
+         && cors::is_preflight(&request.method, &request.headers)
+EOF
+
+git -C "$ROOT" worktree add --detach "$TREE" HEAD >/dev/null 2>&1 || die "cannot add a worktree of HEAD"
+export CARGO_TARGET_DIR="$ROOT/target/layers"
+build() {
+    printf 'building the %s variant...\n' "$1" >&2
+    (cd "$TREE" && cargo build --release --quiet -p reference-server) ||
+        die "the $1 variant does not build"
+    cp "$CARGO_TARGET_DIR/release/reference-server" "$WORK/$1"
+}
+build full
+for layer in connection warp; do
+    git -C "$TREE" apply "$WORK/$layer.patch" ||
+        die "$layer.patch no longer applies to HEAD: update it in benches/layers.sh"
+    build "$layer"
+    git -C "$TREE" checkout --quiet -- reference-server/src
+done
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start NAME: starts that server on a free port; sets URL and PID.
+start() {
+    port=$(free_port)
+    if [ "$1" = bare ]; then
+        "$BIN/bare-hyper" --bind "127.0.0.1:$port" >/dev/null 2>&1 &
+    else
+        "$WORK/$1" --bind "127.0.0.1:$port" --user "alice:alice@example.com:$PASSWORD" \
+            >/dev/null 2>"$WORK/$1.log" &
+    fi
+    PID=$!
+    PIDS="$PIDS $PID"
+    URL="http://127.0.0.1:$port"
+    i=0
+    until curl -s -o /dev/null "$URL/"; do
+        i=$((i + 1))
+        [ "$i" -lt 100 ] || die "$1 did not answer within 10 s"
+        sleep 0.1
+    done
+}
+
+for layer in bare connection warp full; do
+    start "$layer"
+    eval "URL_$layer=\$URL PID_$layer=\$PID"
+done
+umask 077
+TOKEN=$(curl -s -X POST -H 'Content-Type: application/json' \
+    -d "{\"username\":\"alice\",\"password\":\"$PASSWORD\"}" "$URL_full/gettoken/" |
+    sed -n 's/.*"access": *"\([^"]*\)".*/\1/p')
+[ -n "$TOKEN" ] || die "cannot log in to the full server"
+printf '%s\n' 'wrk.method = "POST"' \
+    'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"' \
+    "wrk.body = \"token=$TOKEN\"" >"$WORK/verify.lua"
+
+user_ticks() { awk '{ print $14 }' "/proc/$1/stat"; }
+system_ticks() { awk '{ print $15 }' "/proc/$1/stat"; }
+switches() { cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ { s += $2 } END { print s }'; }
+
+# run LAYER: one wrk run; appends req/s, user and system CPU µs and context switches per
+# response to LAYER's files.
+run() {
+    eval "url=\$URL_$1 pid=\$PID_$1"
+    u0=$(user_ticks "$pid")
+    k0=$(system_ticks "$pid")
+    s0=$(switches "$pid")
+    wrk -t 2 -c "$CONNECTIONS" -d "${DURATION}s" --timeout 10s -s "$WORK/verify.lua" \
+        "$url/verifytoken/" >"$WORK/wrk.txt"
+    u1=$(user_ticks "$pid")
+    k1=$(system_ticks "$pid")
+    s1=$(switches "$pid")
+    ! grep -q 'Non-2xx' "$WORK/wrk.txt" || die "$1: $(grep 'Non-2xx' "$WORK/wrk.txt")"
+    n=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$WORK/wrk.txt")
+    sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$WORK/wrk.txt" >>"$WORK/$1.rps"
+    hz=$(getconf CLK_TCK)
+    awk -v t=$((u1 - u0)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.2f\n", t * 1e6 / hz / n }' >>"$WORK/$1.user"
+    awk -v t=$((k1 - k0)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.2f\n", t * 1e6 / hz / n }' >>"$WORK/$1.sys"
+    awk -v s=$((s1 - s0)) -v n="$n" 'BEGIN { printf "%.3f\n", s / n }' >>"$WORK/$1.cs"
+}
+
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+printf 'wrk -t2 -c%s -d%ss, POST /verifytoken/, %s rounds, order rotated; load average %s\n' \
+    "$CONNECTIONS" "$DURATION" "$ROUNDS" "$(cut -d' ' -f1-3 /proc/loadavg)"
+order="bare connection warp full"
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+    for layer in $order; do run "$layer"; done
+    printf 'round %s: %s\n' "$r" "$(for l in bare connection warp full; do printf '%s %.0f  ' "$l" "$(tail -n 1 "$WORK/$l.rps")"; done)"
+    # shellcheck disable=SC2086 # the order is a list of words
+    set -- $order
+    order="$2 $3 $4 $1"
+    r=$((r + 1))
+done
+bare=$(median "$WORK/bare.rps")
+printf '\n| layer | req/s | of bare hyper | server CPU µs per response, user + system | context switches per response |\n|---|---:|---:|---:|---:|\n'
+for layer in bare connection warp full; do
+    awk -v l="$layer" -v r="$(median "$WORK/$layer.rps")" -v b="$bare" \
+        -v u="$(median "$WORK/$layer.user")" -v k="$(median "$WORK/$layer.sys")" \
+        -v s="$(median "$WORK/$layer.cs")" \
+        'BEGIN { printf "| %s | %.0f | %.2fx | %.1f + %.1f | %.3f |\n", l, r, r / b, u, k, s }'
+done
+printf '\nload average after: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
