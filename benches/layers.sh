@@ -1,8 +1,9 @@
 #!/bin/sh
 # Where a verify request's time goes, layer by layer, measured natively in separate processes.
-# Builds the reference server three times from HEAD (in a temporary worktree, target directory
-# target/layers): as it is, and with `POST /verifytoken/` answered a fixed 200 at two depths
-# (the patches below); then drives each, and bare-hyper, with wrk in its own process: POST
+# Builds the reference server four times from HEAD (in a temporary worktree, target directory
+# target/layers): as it is, with `POST /verifytoken/` answered a fixed 200 at two depths, and
+# without warp's filter chain (the patches below); then drives each, and bare-hyper, with wrk
+# in its own process, one signing key for all: POST
 # /verifytoken/ with a form body, CONNECTIONS keep-alive connections, DURATION s per run, ROUNDS
 # rounds with the order rotated. Reports medians of req/s, of the server's CPU time per
 # response (user and system, from /proc/PID/stat) and of its context switches per response
@@ -15,8 +16,11 @@
 #   + warp       warp's filter chain, reading the request (headers, body under the limit), the
 #                access log; `routes::dispatch` answers before any view
 #   full         the view: body decoding, token verification, the reply
+#   direct       all of full's work, the request read by a hyper service that calls
+#                `routes::dispatch` directly instead of warp's filter chain: what leaving warp
+#                would win (the server is specified as a warp server; this is a measurement)
 #
-# The three answers are the same bytes (status, headers, body). Nothing here is a feature of
+# The answers are the same bytes (status, headers, body). Nothing here is a feature of
 # the server: the patches exist only in the temporary worktree.
 # Needs wrk (Debian: apt-get install wrk) and git. Environment: ROUNDS (5), CONNECTIONS (64),
 # DURATION (5), CARGO_TARGET_DIR (where bare-hyper is: cargo build --release -p benches).
@@ -82,6 +86,59 @@ cat >"$WORK/warp.patch" <<'EOF'
          && cors::is_preflight(&request.method, &request.headers)
 EOF
 
+# warp's filter chain replaced by a hyper service: headers moved, not copied.
+cat >"$WORK/direct.patch" <<'EOF'
+--- a/reference-server/src/server.rs
++++ b/reference-server/src/server.rs
+@@ -18,7 +18,6 @@ use futures_util::FutureExt as _;
+ use hyper::body::Incoming;
+ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+ use hyper_util::server::conn::auto;
+-use hyper_util::service::TowerToHyperService;
+ use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf};
+ use tokio::net::{TcpListener, TcpStream};
+ use tokio::sync::{Semaphore, watch};
+@@ -33,7 +32,6 @@ use warp::reply::Response;
+ use crate::error::ApiError;
+ use crate::handlers::health;
+ use crate::log_format::ACCESS;
+-use crate::routes::routes;
+ use crate::state::AppState;
+ 
+ /// How long each phase of a connection may take, and how many connections there may be.
+@@ -64,7 +62,29 @@ where
+     F: Future<Output = ()> + Send,
+ {
+     let limits = Arc::new(limits);
+-    let service = TowerToHyperService::new(warp::service(routes(state)));
++    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
++        let state = state.clone();
++        async move {
++            use hyper::body::Body as _;
++            let (parts, mut body) = request.into_parts();
++            let data = futures_util::stream::poll_fn(move |cx| loop {
++                match Pin::new(&mut body).poll_frame(cx) {
++                    Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
++                        Ok(data) => return Poll::Ready(Some(Ok::<_, hyper::Error>(data))),
++                        Err(_) => continue,
++                    },
++                    Poll::Ready(Some(Err(err))) => return Poll::Ready(Some(Err(err))),
++                    Poll::Ready(None) => return Poll::Ready(None),
++                    Poll::Pending => return Poll::Pending,
++                }
++            });
++            let (limit, within) = (state.max_body_bytes(), state.body_read_timeout());
++            let body = crate::body::read(&parts.headers, data, limit, within).await;
++            let query = parts.uri.query().unwrap_or("");
++            let request = crate::request::Incoming { state, method: parts.method, headers: parts.headers, body };
++            Ok::<_, Infallible>(crate::routes::dispatch(parts.uri.path(), query, request).await)
++        }
++    });
+     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+     let (stop, stopping) = watch::channel(false);
+     let mut connections = JoinSet::new();
+EOF
+
 git -C "$ROOT" worktree add --detach "$TREE" HEAD >/dev/null 2>&1 || die "cannot add a worktree of HEAD"
 export CARGO_TARGET_DIR="$ROOT/target/layers"
 build() {
@@ -91,7 +148,7 @@ build() {
     cp "$CARGO_TARGET_DIR/release/reference-server" "$WORK/$1"
 }
 build full
-for layer in connection warp; do
+for layer in connection warp direct; do
     git -C "$TREE" apply "$WORK/$layer.patch" ||
         die "$layer.patch no longer applies to HEAD: update it in benches/layers.sh"
     build "$layer"
@@ -102,14 +159,17 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# One signing key for every variant, so that one token is valid on all (never printed).
+SIGNING_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+
 # start NAME: starts that server on a free port; sets URL and PID.
 start() {
     port=$(free_port)
     if [ "$1" = bare ]; then
         "$BIN/bare-hyper" --bind "127.0.0.1:$port" >/dev/null 2>&1 &
     else
-        "$WORK/$1" --bind "127.0.0.1:$port" --user "alice:alice@example.com:$PASSWORD" \
-            >/dev/null 2>"$WORK/$1.log" &
+        SIGNING_KEY=$SIGNING_KEY "$WORK/$1" --bind "127.0.0.1:$port" \
+            --user "alice:alice@example.com:$PASSWORD" >/dev/null 2>"$WORK/$1.log" &
     fi
     PID=$!
     PIDS="$PIDS $PID"
@@ -122,7 +182,7 @@ start() {
     done
 }
 
-for layer in bare connection warp full; do
+for layer in bare connection warp full direct; do
     start "$layer"
     eval "URL_$layer=\$URL PID_$layer=\$PID"
 done
@@ -164,19 +224,19 @@ median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) 
 
 printf 'wrk -t2 -c%s -d%ss, POST /verifytoken/, %s rounds, order rotated; load average %s\n' \
     "$CONNECTIONS" "$DURATION" "$ROUNDS" "$(cut -d' ' -f1-3 /proc/loadavg)"
-order="bare connection warp full"
+order="bare connection warp full direct"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
     for layer in $order; do run "$layer"; done
-    printf 'round %s: %s\n' "$r" "$(for l in bare connection warp full; do printf '%s %.0f  ' "$l" "$(tail -n 1 "$WORK/$l.rps")"; done)"
+    printf 'round %s: %s\n' "$r" "$(for l in bare connection warp full direct; do printf '%s %.0f  ' "$l" "$(tail -n 1 "$WORK/$l.rps")"; done)"
     # shellcheck disable=SC2086 # the order is a list of words
     set -- $order
-    order="$2 $3 $4 $1"
+    order="$2 $3 $4 $5 $1"
     r=$((r + 1))
 done
 bare=$(median "$WORK/bare.rps")
 printf '\n| layer | req/s | of bare hyper | server CPU µs per response, user + system | context switches per response |\n|---|---:|---:|---:|---:|\n'
-for layer in bare connection warp full; do
+for layer in bare connection warp full direct; do
     awk -v l="$layer" -v r="$(median "$WORK/$layer.rps")" -v b="$bare" \
         -v u="$(median "$WORK/$layer.user")" -v k="$(median "$WORK/$layer.sys")" \
         -v s="$(median "$WORK/$layer.cs")" \
