@@ -62,19 +62,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_for URL: until it answers any HTTP status (at most 10 s).
-wait_for() {
-    i=0
-    until curl -s -o /dev/null "$1"; do
-        i=$((i + 1))
-        [ "$i" -lt 100 ] || die "$1 did not answer within 10 s"
-        sleep 0.1
-    done
-}
+. "$HERE/lib.sh"
 
 # access_token BASE_URL: logs in as alice at /gettoken/ (never printed).
 access_token() {

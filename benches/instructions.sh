@@ -37,7 +37,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$HERE/lib.sh"
+PORT=$(free_port)
 if [ "${SERVER:-reference-server}" = bare-hyper ]; then
     set -- "$BIN/bare-hyper" --bind "127.0.0.1:$PORT"
 else
@@ -50,12 +51,7 @@ valgrind --tool=callgrind --dump-instr=no --callgrind-out-file="$WORK/callgrind.
     --log-file="$WORK/valgrind.log" "$@" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 BASE="http://127.0.0.1:$PORT"
-i=0
-until curl -s -o /dev/null "$BASE/gettoken/"; do
-    i=$((i + 1))
-    [ "$i" -lt 600 ] || die "$BASE did not answer within 60 s"
-    sleep 0.1
-done
+wait_for "$BASE/gettoken/" 60
 
 # instructions N ENDPOINT: the server's instructions while the load command sends N requests.
 instructions() {

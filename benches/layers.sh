@@ -155,9 +155,7 @@ for layer in connection warp direct; do
     git -C "$TREE" checkout --quiet -- reference-server/src
 done
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$HERE/lib.sh"
 
 # One signing key for every variant, so that one token is valid on all (never printed).
 SIGNING_KEY=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
@@ -174,12 +172,7 @@ start() {
     PID=$!
     PIDS="$PIDS $PID"
     URL="http://127.0.0.1:$port"
-    i=0
-    until curl -s -o /dev/null "$URL/"; do
-        i=$((i + 1))
-        [ "$i" -lt 100 ] || die "$1 did not answer within 10 s"
-        sleep 0.1
-    done
+    wait_for "$URL/"
 }
 
 for layer in bare connection warp full direct; do
