@@ -19,11 +19,18 @@
 #   direct       all of full's work, the request read by a hyper service that calls
 #                `routes::dispatch` directly instead of warp's filter chain: what leaving warp
 #                would win (the server is specified as a warp server; this is a measurement)
+#   no-lto       (only when VARIANTS names it) full's code, built without the release
+#                profile's whole-program optimisation (CARGO_PROFILE_RELEASE_LTO=false
+#                CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16, target directory
+#                target/layers-no-lto): what `lto = "fat"` and one codegen unit win
 #
 # The answers are the same bytes (status, headers, body). Nothing here is a feature of
 # the server: the patches exist only in the temporary worktree.
 # Needs wrk (Debian: apt-get install wrk) and git. Environment: ROUNDS (5), CONNECTIONS (64),
-# DURATION (5), CARGO_TARGET_DIR (where bare-hyper is: cargo build --release -p benches).
+# DURATION (5), VARIANTS (the variants besides bare and full: "connection warp direct"; add
+# no-lto to measure the build settings), RUST_LOG (passed to every variant; unset is their
+# default, info, with the access log), CARGO_TARGET_DIR (where bare-hyper is: cargo build
+# --release -p benches).
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -32,9 +39,21 @@ BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 ROUNDS=${1:-${ROUNDS:-5}}
 CONNECTIONS=${CONNECTIONS:-64}
 DURATION=${DURATION:-5}
+VARIANTS=${VARIANTS:-connection warp direct}
 PASSWORD=alice-pass-1
 
 die() { printf 'layers.sh: %s\n' "$*" >&2; exit 2; }
+for variant in $VARIANTS; do
+    case "$variant" in
+    connection | warp | direct | no-lto) ;;
+    *) die "unknown variant in VARIANTS: $variant (connection, warp, direct, no-lto)" ;;
+    esac
+done
+# Every server, layer by layer: bare hyper, the listed variants, the server as shipped.
+LAYERS=bare
+for variant in connection warp full direct no-lto; do
+    case " full $VARIANTS " in *" $variant "*) LAYERS="$LAYERS $variant" ;; esac
+done
 command -v wrk >/dev/null || die "wrk not found (Debian: apt-get install wrk)"
 [ -x "$BIN/bare-hyper" ] || die "no $BIN/bare-hyper: cargo build --release -p benches"
 
@@ -148,7 +167,16 @@ build() {
     cp "$CARGO_TARGET_DIR/release/reference-server" "$WORK/$1"
 }
 build full
-for layer in connection warp direct; do
+for layer in $VARIANTS; do
+    if [ "$layer" = no-lto ]; then
+        # Its own target directory: a change of profile rebuilds every dependency.
+        (
+            export CARGO_TARGET_DIR="$ROOT/target/layers-no-lto" CARGO_PROFILE_RELEASE_LTO=false \
+                CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+            build no-lto
+        ) || exit 2
+        continue
+    fi
     git -C "$TREE" apply "$WORK/$layer.patch" ||
         die "$layer.patch no longer applies to HEAD: update it in benches/layers.sh"
     build "$layer"
@@ -175,9 +203,11 @@ start() {
     wait_for "$URL/"
 }
 
-for layer in bare connection warp full direct; do
+# The shell variables of a variant: no-lto's are URL_no_lto and PID_no_lto.
+var() { printf '%s' "$1" | tr - _; }
+for layer in $LAYERS; do
     start "$layer"
-    eval "URL_$layer=\$URL PID_$layer=\$PID"
+    eval "URL_$(var "$layer")=\$URL PID_$(var "$layer")=\$PID"
 done
 umask 077
 TOKEN=$(curl -s -X POST -H 'Content-Type: application/json' \
@@ -195,7 +225,7 @@ switches() { cat /proc/"$1"/task/*/status | awk '/ctxt_switches/ { s += $2 } END
 # run LAYER: one wrk run; appends req/s, user and system CPU µs and context switches per
 # response to LAYER's files.
 run() {
-    eval "url=\$URL_$1 pid=\$PID_$1"
+    eval "url=\$URL_$(var "$1") pid=\$PID_$(var "$1")"
     u0=$(user_ticks "$pid")
     k0=$(system_ticks "$pid")
     s0=$(switches "$pid")
@@ -217,19 +247,18 @@ median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) 
 
 printf 'wrk -t2 -c%s -d%ss, POST /verifytoken/, %s rounds, order rotated; load average %s\n' \
     "$CONNECTIONS" "$DURATION" "$ROUNDS" "$(cut -d' ' -f1-3 /proc/loadavg)"
-order="bare connection warp full direct"
+order=$LAYERS
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
     for layer in $order; do run "$layer"; done
-    printf 'round %s: %s\n' "$r" "$(for l in bare connection warp full direct; do printf '%s %.0f  ' "$l" "$(tail -n 1 "$WORK/$l.rps")"; done)"
-    # shellcheck disable=SC2086 # the order is a list of words
-    set -- $order
-    order="$2 $3 $4 $5 $1"
+    printf 'round %s: %s\n' "$r" "$(for l in $LAYERS; do printf '%s %.0f  ' "$l" "$(tail -n 1 "$WORK/$l.rps")"; done)"
+    # The next round starts with the second server of this one.
+    order="${order#* } ${order%% *}"
     r=$((r + 1))
 done
 bare=$(median "$WORK/bare.rps")
 printf '\n| layer | req/s | of bare hyper | server CPU µs per response, user + system | context switches per response |\n|---|---:|---:|---:|---:|\n'
-for layer in bare connection warp full direct; do
+for layer in $LAYERS; do
     awk -v l="$layer" -v r="$(median "$WORK/$layer.rps")" -v b="$bare" \
         -v u="$(median "$WORK/$layer.user")" -v k="$(median "$WORK/$layer.sys")" \
         -v s="$(median "$WORK/$layer.cs")" \
