@@ -1,8 +1,9 @@
 #!/bin/sh
 # Where a verify request's time goes, layer by layer, measured natively in separate processes.
-# Builds the reference server four times from HEAD (in a temporary worktree, target directory
-# target/layers): as it is, with `POST /verifytoken/` answered a fixed 200 at two depths, and
-# without warp's filter chain (the patches below); then drives each, and bare-hyper, with wrk
+# Builds the reference server from HEAD once per variant (in a temporary worktree, target
+# directory target/layers; by default four times): as it is, with `POST /verifytoken/`
+# answered a fixed 200 at two depths, and without warp's filter chain (the patches below),
+# and, when asked, without LTO; then drives each, and bare-hyper, with wrk
 # in its own process, one signing key for all: POST
 # /verifytoken/ with a form body, CONNECTIONS keep-alive connections, DURATION s per run, ROUNDS
 # rounds with the order rotated. Reports medians of req/s, of the server's CPU time per
